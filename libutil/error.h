@@ -12,9 +12,20 @@
 
 namespace util {
 
+// What went wrong, for callers that must react differently (an SMTP session
+// ends quietly on EOF but logs "timeout after CMD" on a timeout).
+enum class ErrorKind {
+  kOther,      // anything else; sys_errno says more when set
+  kEof,        // the peer closed the connection
+  kTimeout,    // a deadline passed
+  kTooLong,    // a line, name, value or count exceeded its bound
+  kMalformed,  // input that breaks the protocol or format
+};
+
 struct Error {
   std::string message;
   int sys_errno = 0;  // errno of the failed system call, 0 if none
+  ErrorKind kind = ErrorKind::kOther;
 };
 
 template <class T>
@@ -22,6 +33,10 @@ using Result = std::expected<T, Error>;
 
 inline std::unexpected<Error> fail(std::string message, int sys_errno = 0) {
   return std::unexpected<Error>(Error{std::move(message), sys_errno});
+}
+
+inline std::unexpected<Error> fail_kind(ErrorKind kind, std::string message) {
+  return std::unexpected<Error>(Error{std::move(message), 0, kind});
 }
 
 // "open FILE: No such file or directory", the form Postfix prints.
