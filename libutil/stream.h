@@ -1,0 +1,88 @@
+// util::Stream: a buffered, bidirectional stream over one fd where every
+// operation has a deadline (poll-based). smtpd/smtp speak SMTP over it, the
+// policy client and the attribute protocol use it on local sockets.
+// Easy to get wrong: a line longer than the limit is NOT an error; read_line
+// returns the first `max` bytes with end == kTooLong and the rest of the line
+// comes with the next call (or skip_rest_of_line() discards it), which is what
+// Postfix needs for both SMTP commands (skip) and message data (continue).
+// Errors carry ErrorKind::kEof, kTimeout or kOther (with errno) so the caller
+// can log "lost connection" vs "timeout after CMD".
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "libutil/error.h"
+#include "libutil/fd.h"
+
+namespace util {
+
+enum class LineEnd {
+  kNewline,  // the line ended in "\n" (removed from text)
+  kTooLong,  // `max` bytes read, no newline yet: the line continues
+  kEof,      // the peer closed after a partial line without newline
+};
+
+struct Line {
+  std::string text;
+  LineEnd end = LineEnd::kNewline;
+};
+
+class Stream {
+ public:
+  using Duration = std::chrono::milliseconds;
+
+  explicit Stream(Fd fd, Duration timeout = std::chrono::seconds(300));
+  Stream(Stream&&) noexcept = default;
+  Stream& operator=(Stream&&) noexcept = default;
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  // Unflushed output is dropped, not written: flushing may block or fail and a
+  // destructor cannot report that. Call flush() yourself.
+  ~Stream() = default;
+
+  int fd() const { return fd_.get(); }
+  Fd release_fd() { return std::move(fd_); }
+  // The deadline for each following operation (a whole read_line/flush/...).
+  void set_timeout(Duration timeout) { timeout_ = timeout; }
+  Duration timeout() const { return timeout_; }
+
+  // One line of at most `max` bytes (not counting the newline). "\r" before
+  // "\n" is kept; SMTP code strips it. Fails with kEof when the peer closed
+  // before sending any byte of a line.
+  Result<Line> read_line(size_t max);
+  // Discard input up to and including the next newline (after kTooLong).
+  Result<void> skip_rest_of_line();
+  // Exactly n bytes (kEof if the peer closes first).
+  Result<std::string> read_exact(size_t n);
+  // Whatever is available, 1..max bytes, waiting for at least one.
+  Result<std::string> read_some(size_t max);
+  // Bytes already read from the fd but not yet returned (SMTP pipelining
+  // checks: "improper command pipelining" when the client talked ahead).
+  size_t buffered() const { return in_.size() - in_pos_; }
+  // True when input is ready within `wait` (buffered input counts).
+  Result<bool> readable(Duration wait);
+
+  // Buffer output; it is written when the buffer grows past a bound or on
+  // flush().
+  Result<void> write(std::string_view data);
+  Result<void> flush();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  Result<void> fill(Clock::time_point deadline);   // read more into in_
+  Result<void> wait_for(short events, Clock::time_point deadline);
+  Clock::time_point deadline() const { return Clock::now() + timeout_; }
+  void compact();
+
+  Fd fd_;
+  Duration timeout_;
+  bool is_socket_ = false;
+  std::string in_;
+  size_t in_pos_ = 0;
+  std::string out_;
+};
+
+}  // namespace util

@@ -1,0 +1,169 @@
+#include "libutil/stream.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "libutil/os.h"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Pair {
+  util::Fd a, b;
+};
+
+Pair socket_pair() {
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  return {util::Fd(sv[0]), util::Fd(sv[1])};
+}
+
+void send_text(int fd, const std::string& s) {
+  REQUIRE(::write(fd, s.data(), s.size()) == static_cast<ssize_t>(s.size()));
+}
+
+}  // namespace
+
+TEST_CASE("stream reads lines and tells a too-long line from a complete one", "[stream]") {
+  auto p = socket_pair();
+  util::Stream in(std::move(p.a), 2s);
+  send_text(p.b.get(), "EHLO x\r\n" + std::string(20, 'a') + "\nshort\n");
+  auto l1 = in.read_line(10);
+  REQUIRE(l1);
+  REQUIRE(l1->text == "EHLO x\r");
+  REQUIRE(l1->end == util::LineEnd::kNewline);
+  auto l2 = in.read_line(10);
+  REQUIRE(l2);
+  REQUIRE(l2->text == std::string(10, 'a'));
+  REQUIRE(l2->end == util::LineEnd::kTooLong);
+  REQUIRE(in.skip_rest_of_line());
+  auto l3 = in.read_line(10);
+  REQUIRE(l3);
+  REQUIRE(l3->text == "short");
+  REQUIRE(l3->end == util::LineEnd::kNewline);
+}
+
+TEST_CASE("a line of exactly the limit followed by newline is complete", "[stream]") {
+  auto p = socket_pair();
+  util::Stream in(std::move(p.a), 2s);
+  send_text(p.b.get(), "0123456789\n01234567890\n");
+  auto l = in.read_line(10);
+  REQUIRE(l);
+  REQUIRE(l->end == util::LineEnd::kNewline);
+  REQUIRE(l->text == "0123456789");
+  auto l2 = in.read_line(10);
+  REQUIRE(l2->end == util::LineEnd::kTooLong);
+  auto rest = in.read_line(10);
+  REQUIRE(rest->text == "0");
+  REQUIRE(rest->end == util::LineEnd::kNewline);
+}
+
+TEST_CASE("a long line arriving in pieces is still bounded", "[stream]") {
+  auto p = socket_pair();
+  util::Stream in(std::move(p.a), 2s);
+  std::thread writer([fd = p.b.get()] {
+    for (int i = 0; i < 50; ++i) {
+      std::string chunk(1000, 'x');
+      (void)!::write(fd, chunk.data(), chunk.size());
+    }
+    (void)!::write(fd, "\n", 1);
+  });
+  size_t total = 0;
+  int pieces = 0;
+  for (;;) {
+    auto l = in.read_line(2048);
+    REQUIRE(l);
+    REQUIRE(l->text.size() <= 2048);
+    total += l->text.size();
+    ++pieces;
+    if (l->end == util::LineEnd::kNewline) break;
+  }
+  writer.join();
+  REQUIRE(total == 50000);
+  REQUIRE(pieces == 25);
+}
+
+TEST_CASE("end of file, partial last line and timeout are distinct", "[stream]") {
+  SECTION("timeout") {
+    auto p = socket_pair();
+    util::Stream in(std::move(p.a), 100ms);
+    auto start = std::chrono::steady_clock::now();
+    auto l = in.read_line(100);
+    REQUIRE_FALSE(l);
+    REQUIRE(l.error().kind == util::ErrorKind::kTimeout);
+    auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE(took >= 90ms);
+    REQUIRE(took < 2s);
+  }
+  SECTION("partial line then eof") {
+    auto p = socket_pair();
+    util::Stream in(std::move(p.a), 2s);
+    send_text(p.b.get(), "QUI");
+    p.b.reset();
+    auto l = in.read_line(100);
+    REQUIRE(l);
+    REQUIRE(l->text == "QUI");
+    REQUIRE(l->end == util::LineEnd::kEof);
+    auto again = in.read_line(100);
+    REQUIRE_FALSE(again);
+    REQUIRE(again.error().kind == util::ErrorKind::kEof);
+  }
+}
+
+TEST_CASE("read_exact waits for all bytes and reports eof if they never come", "[stream]") {
+  auto p = socket_pair();
+  util::Stream in(std::move(p.a), 2s);
+  send_text(p.b.get(), std::string("ab\0cd", 5));
+  auto r = in.read_exact(5);
+  REQUIRE(r);
+  REQUIRE(*r == std::string("ab\0cd", 5));
+  send_text(p.b.get(), "xy");
+  p.b.reset();
+  auto short_read = in.read_exact(5);
+  REQUIRE_FALSE(short_read);
+  REQUIRE(short_read.error().kind == util::ErrorKind::kEof);
+}
+
+TEST_CASE("written data arrives after flush and readable sees it", "[stream]") {
+  auto p = socket_pair();
+  util::Stream out(std::move(p.a), 2s);
+  util::Stream in(std::move(p.b), 2s);
+  REQUIRE(in.readable(0ms) == false);
+  REQUIRE(out.write("250 ok\r\n"));
+  REQUIRE(in.readable(50ms) == false);  // still buffered on the writer's side
+  REQUIRE(out.flush());
+  REQUIRE(in.readable(1s) == true);
+  auto l = in.read_line(100);
+  REQUIRE(l->text == "250 ok\r");
+  REQUIRE(in.buffered() == 0);
+}
+
+TEST_CASE("writing to a closed pipe is an error, not a fatal signal", "[stream]") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  util::Fd reader(fds[0]);
+  util::Stream out(util::Fd(fds[1]), 2s);
+  reader.reset();
+  REQUIRE(out.write("hello"));
+  auto r = out.flush();
+  REQUIRE_FALSE(r);
+  REQUIRE(r.error().sys_errno == EPIPE);
+}
+
+TEST_CASE("an injected write failure surfaces from flush", "[stream]") {
+  auto p = socket_pair();
+  util::Stream out(std::move(p.a), 2s);
+  util::os::clear_injected_failures();
+  util::os::inject_failure(util::os::Call::kSend, 1, ECONNRESET);
+  REQUIRE(out.write("x"));
+  auto r = out.flush();
+  util::os::clear_injected_failures();
+  REQUIRE_FALSE(r);
+  REQUIRE(r.error().message == "write: Connection reset by peer");
+}
