@@ -1,0 +1,110 @@
+// Shared parsing for the pattern tables (regexp:, pcre:, cidr:): logical
+// lines, "/pattern/flags" with any delimiter, $N replacement templates and
+// IF/ENDIF nesting. Users: dict_regexp.cc, dict_pcre.cc, dict_cidr.cc.
+// Easy to get wrong:
+//  - a bad rule is skipped with a warning naming "TYPE map FILE, line N";
+//    the table still opens. N is the first physical line of the logical line.
+//  - continuation lines (leading whitespace) are appended verbatim, even when
+//    comment or blank lines sit in between; one with nothing to continue is
+//    dropped with a warning.
+//  - "$$" is a literal "$"; "$1", "${1}", "$(1)" are groups; anything else
+//    after "$" makes the whole rule invalid.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libutil/error.h"
+
+namespace util {
+
+struct PatternFileLine {
+  std::string text;  // logical line, continuations joined, trailing blanks kept
+  int lineno = 0;    // first physical line
+};
+
+// Reads a pattern table source. Error: "open FILE: reason".
+Result<std::vector<PatternFileLine>> read_pattern_file(const std::string& path);
+
+// Builds warnings in the "TYPE map FILE, line N: text" form.
+class PatternWarner {
+ public:
+  PatternWarner(std::string type, std::string file) : type_(std::move(type)), file_(std::move(file)) {}
+  void set_line(int lineno) { lineno_ = lineno; }
+  int line() const { return lineno_; }
+  void warn(std::string_view text) const;
+
+ private:
+  std::string type_;
+  std::string file_;
+  int lineno_ = 0;
+};
+
+// "/pattern/flags" at the start of `s` (s[0] is the delimiter). A backslash
+// keeps the next character, delimiter included, and stays in the pattern so
+// the regex engine sees the escape. `rest` is what follows the flags.
+struct DelimitedPattern {
+  std::string pattern;
+  std::string flags;
+  std::string_view rest;
+};
+// nullopt after warning "no closing regexp delimiter "D": skipping this rule".
+std::optional<DelimitedPattern> parse_delimited_pattern(std::string_view s,
+                                                        const PatternWarner& warner);
+
+// A lookup result with $N references, checked once at load time.
+class Replacement {
+ public:
+  // Flavour differences between regexp and pcre in the "$0" warning.
+  enum class Flavor { kRegexp, kPcre };
+
+  // nullopt after a warning ("... skipping this rule"). `groups` is the
+  // number of capture groups of the pattern; `negated` rules may not use
+  // $N at all. An empty text is allowed (with a warning), as Postfix does.
+  static std::optional<Replacement> parse(std::string_view text, std::size_t groups,
+                                          bool negated, Flavor flavor,
+                                          const PatternWarner& warner);
+
+  bool has_groups() const { return max_index_ > 0; }
+  std::size_t max_index() const { return max_index_; }
+  // `group(n)` returns the text of group n (empty when it did not take part).
+  std::string expand(const std::function<std::string_view(std::size_t)>& group) const;
+
+ private:
+  struct Piece {
+    std::string literal;    // used when index == 0
+    std::size_t index = 0;  // group number
+  };
+  std::vector<Piece> pieces_;
+  std::size_t max_index_ = 0;
+};
+
+// True when `s` starts with the keyword (ASCII case-insensitive) and the
+// keyword is not the start of a longer word.
+bool starts_with_keyword(std::string_view s, std::string_view keyword);
+
+// IF/ENDIF nesting while a table loads. Rules are numbered by their position
+// in the table; an IF rule records where its block ends so lookups can skip
+// a block whose condition failed.
+class IfNesting {
+ public:
+  void open(std::size_t rule_index, int lineno) { open_.push_back({rule_index, lineno}); }
+  // The IF rule closed by this ENDIF, or nullopt when none is open.
+  std::optional<std::size_t> close();
+  // Warns "IF has no matching ENDIF" for each still open IF, innermost first.
+  // The unclosed blocks extend to the end of the table.
+  void finish(PatternWarner& warner);
+
+ private:
+  struct Open {
+    std::size_t rule_index;
+    int lineno;
+  };
+  std::vector<Open> open_;
+};
+
+}  // namespace util
