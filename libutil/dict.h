@@ -11,6 +11,9 @@
 //  - keys are folded to lower case on build and on lookup, unless fold_case
 //    is off (postmap -f). Pattern tables (regexp, pcre, cidr) are matched
 //    against the unfolded key and are never "fixed-string" tables.
+//  - Error messages are complete sentences in postmap's words, ready to print
+//    after "postmap: fatal: ": "open database FILE.db: No such file or
+//    directory", "table fail:x: query error: Application error".
 #pragma once
 
 #include <functional>
@@ -73,6 +76,12 @@ class Dict {
 
  protected:
   Dict(std::string type, std::string name) : type_(std::move(type)), name_(std::move(name)) {}
+
+  // "table TYPE:NAME: OPERATION error: REASON" (OPERATION: query, update,
+  // delete), the form postmap prints for a failed access.
+  std::unexpected<Error> op_error(std::string_view operation, std::string_view reason) const;
+  // "table TYPE:NAME: OPERATION operation is not supported".
+  std::unexpected<Error> unsupported(std::string_view operation) const;
 
  private:
   std::string type_;

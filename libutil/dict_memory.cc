@@ -1,0 +1,45 @@
+#include "libutil/dict_memory.h"
+
+#include "libutil/strings.h"
+
+namespace util {
+
+std::string MemoryDict::fold(std::string_view key) const {
+  return fold_case_ ? lowercase(key) : std::string(key);
+}
+
+bool MemoryDict::put(std::string_view key, std::string_view value) {
+  std::string k = fold(key);
+  if (auto it = index_.find(k); it != index_.end()) {
+    entries_[it->second]->second = std::string(value);
+    return false;
+  }
+  index_.emplace(k, entries_.size());
+  entries_.emplace_back(std::make_pair(std::move(k), std::string(value)));
+  return true;
+}
+
+bool MemoryDict::contains(std::string_view key) const { return index_.contains(fold(key)); }
+
+bool MemoryDict::erase(std::string_view key) {
+  auto it = index_.find(fold(key));
+  if (it == index_.end()) return false;
+  entries_[it->second].reset();
+  index_.erase(it);
+  return true;
+}
+
+Result<std::optional<std::string>> MemoryDict::lookup(std::string_view key) {
+  auto it = index_.find(fold(key));
+  if (it == index_.end()) return std::nullopt;
+  return entries_[it->second]->second;
+}
+
+Result<void> MemoryDict::for_each(
+    const std::function<void(std::string_view, std::string_view)>& fn) {
+  for (const auto& e : entries_)
+    if (e) fn(e->first, e->second);
+  return {};
+}
+
+}  // namespace util
