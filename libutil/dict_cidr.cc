@@ -147,9 +147,10 @@ std::string_view skip_blanks(std::string_view s) {
 // the text as the pattern (IF lines). Returns the text after the pattern.
 std::optional<std::string_view> parse_condition(std::string_view s, bool whole, Rule& rule,
                                                 const PatternWarner& warner) {
-  if (!s.empty() && s.front() == '!') {
-    rule.negate = true;
-    s = skip_blanks(s.substr(1));
+  s = strip_negation(s, rule.negate);
+  if (s.empty()) {
+    warner.warn("no address pattern: skipping this rule");
+    return std::nullopt;
   }
   std::size_t end = s.size();
   if (!whole) {
@@ -197,7 +198,7 @@ Result<std::unique_ptr<Dict>> open_cidr_dict(std::string_view name,
       continue;
     }
     Rule rule;
-    if (text.size() > 2 && starts_with_keyword(text, "if") && is_blank(text[2])) {
+    if (starts_with_keyword(text, "if") && (text.size() == 2 || is_blank(text[2]))) {
       rule.kind = RuleKind::kIf;
       if (!parse_condition(skip_blanks(text.substr(2)), true, rule, warner)) continue;
       nesting.open(rules.size(), line.lineno);

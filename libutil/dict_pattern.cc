@@ -183,6 +183,15 @@ std::string Replacement::expand(const std::function<std::string_view(std::size_t
   return out;
 }
 
+std::string_view strip_negation(std::string_view s, bool& negate) {
+  while (!s.empty() && s.front() == '!') {
+    negate = !negate;
+    s.remove_prefix(1);
+    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  }
+  return s;
+}
+
 bool starts_with_keyword(std::string_view s, std::string_view keyword) {
   if (s.size() < keyword.size()) return false;
   for (std::size_t i = 0; i < keyword.size(); ++i) {

@@ -83,6 +83,10 @@ class Replacement {
   std::size_t max_index_ = 0;
 };
 
+// Leading "!" marks (each one toggles, blanks allowed after them) of a
+// rule; returns the text after them.
+std::string_view strip_negation(std::string_view s, bool& negate);
+
 // True when `s` starts with the keyword (ASCII case-insensitive) and the
 // keyword is not the start of a longer word.
 bool starts_with_keyword(std::string_view s, std::string_view keyword);

@@ -89,11 +89,12 @@ std::string_view skip_blanks(std::string_view s) {
 
 std::optional<std::string_view> parse_condition(std::string_view s, Rule& rule,
                                                 const PatternWarner& warner) {
-  if (!s.empty() && s.front() == '!') {
-    rule.negate = true;
-    s = skip_blanks(s.substr(1));
+  s = strip_negation(s, rule.negate);
+  if (s.empty()) {
+    warner.warn("no regexp: skipping this rule");
+    return std::nullopt;
   }
-  if (s.empty() || std::isalnum(static_cast<unsigned char>(s.front()))) {
+  if (std::isalnum(static_cast<unsigned char>(s.front()))) {
     warner.warn("ignoring unrecognized request");
     return std::nullopt;
   }
