@@ -19,6 +19,7 @@
 #include "libmail/alias_source.h"
 #include "libmail/table_base64.h"
 #include "libutil/dict.h"
+#include "libutil/dict_source.h"
 #include "libutil/log.h"
 #include "libutil/strings.h"
 
@@ -124,13 +125,6 @@ void add_yp_entries(const conf::Config& config, const TableName& table) {
   if (!r) util::msg_fatal(r.error().message);
 }
 
-// TEMPORARY until libutil/dict_source.h lands.
-util::Result<void> read_postmap_source(
-    std::FILE*, const std::string&,
-    const std::function<void(std::string_view, std::string_view, int)>&) {
-  return util::fail("postmap source reader not available yet");
-}
-
 }  // namespace
 
 TableName split_table_name(const std::string& arg, const conf::Config& config) {
@@ -180,7 +174,7 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
     // sendmail's "this database is complete" marker; it follows -n/-N.
     update_or_die(**dict, "@", "@");
   } else {
-    auto r = read_postmap_source(source, source_name,
+    auto r = util::read_postmap_source(source, source_name,
                                  [&](std::string_view key, std::string_view value, int line) {
                                    if (!opt.base64) {
                                      update_or_die(**dict, key, value);

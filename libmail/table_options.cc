@@ -31,7 +31,7 @@ TableOptions parse_table_options(TableToolKind kind, int argc, char** argv) {
   bool have_delete = false;
   bool have_dump = false;
   opterr = 0;  // we print getopt's complaint ourselves, under the short program name
-  optind = 1;
+  optind = 0;  // glibc: 0 also resets its internal state (unit tests parse twice)
   int ch;
   while ((ch = getopt(argc, argv, optstring)) != -1) {
     switch (ch) {

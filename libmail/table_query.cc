@@ -106,10 +106,7 @@ std::optional<Found> lookup_first(std::vector<std::unique_ptr<util::Dict>>& dict
                                   std::string_view key) {
   for (auto& dict : dicts) {
     auto r = dict->lookup(key);
-    if (!r) {
-      util::msg_warn(r.error().message);
-      util::msg_fatal("table " + dict->type_name() + ": query error");
-    }
+    if (!r) util::msg_fatal(r.error().message);
     if (*r) return Found{dict.get(), std::move(**r)};
   }
   return std::nullopt;
