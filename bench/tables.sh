@@ -2,7 +2,8 @@
 # bench/tables.sh: Postern's postmap against Postfix's, side by side.
 # Builds a 200,000-line hash: table and runs 10,000 bulk lookups
 # (postmap -q - hash:FILE < keys) with each, REPS times, and prints the
-# median times and the ratio ours/theirs (below 1.0 = ours is faster).
+# median wall-clock and CPU times and the ratios ours/theirs (below 1.0 =
+# ours is faster).
 #
 # usage: bench/tables.sh [OURS_POSTMAP [THEIRS_POSTMAP [REPS]]]
 #   OURS_POSTMAP   default: build/sbin/postmap next to this script's tree
@@ -35,43 +36,43 @@ awk -v n=$lines -v q=$queries 'BEGIN { srand(42); for (i = 0; i < q; i++) {
   else if (i % 7 == 0) printf "USER%d@HOST%d.EXAMPLE.COM\n", k, k % 977;
   else printf "user%d@host%d.example.com\n", k, k % 977 } }' > "$work/keys"
 
-now() { date +%s.%N; }
-# run_timed LABEL COMMAND...: prints elapsed seconds
-run_timed() {
-  local t0 t1
-  t0=$(now)
-  "$@" > /dev/null
-  t1=$(now)
-  echo "$t1 - $t0" | bc -l
+# timed COMMAND...: runs it, prints "WALL CPU" in seconds (CPU = user + sys).
+# Wall time on a shared machine swings with everyone else's load; CPU time
+# is the steadier measure of the work each program does.
+timed() {
+  /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" > /dev/null
+  awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$work/time"
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-declare -a ob tb oq tq
+declare -a obw obc tbw tbc oqw oqc tqw tqc
 for ((r = 1; r <= reps; r++)); do
   cp "$work/source" "$work/ours"
   cp "$work/source" "$work/theirs"
   rm -f "$work/ours.db" "$work/theirs.db"
-  ob[r]=$(run_timed "$ours" -c "$work" "hash:$work/ours")
-  tb[r]=$(run_timed "$theirs" -c "$work" "hash:$work/theirs")
-  # The check below would catch a table that answers differently.
-  oq[r]=$(run_timed sh -c "'$ours' -c '$work' -q - 'hash:$work/ours' < '$work/keys' > '$work/ours.out' || true")
-  tq[r]=$(run_timed sh -c "'$theirs' -c '$work' -q - 'hash:$work/theirs' < '$work/keys' > '$work/theirs.out' || true")
+  read -r obw[r] obc[r] < <(timed "$ours" -c "$work" "hash:$work/ours")
+  read -r tbw[r] tbc[r] < <(timed "$theirs" -c "$work" "hash:$work/theirs")
+  read -r oqw[r] oqc[r] < <(timed sh -c "'$ours' -c '$work' -q - 'hash:$work/ours' < '$work/keys' > '$work/ours.out'; true")
+  read -r tqw[r] tqc[r] < <(timed sh -c "'$theirs' -c '$work' -q - 'hash:$work/theirs' < '$work/keys' > '$work/theirs.out'; true")
+  # A faster program that answers differently would be no use.
   if ! cmp -s "$work/ours.out" "$work/theirs.out"; then
     echo "tables.sh: bulk lookup output differs between ours and theirs" >&2
     diff "$work/ours.out" "$work/theirs.out" | head >&2
     exit 1
   fi
-  printf 'rep %d: build ours %.3fs theirs %.3fs | %d lookups ours %.3fs theirs %.3fs\n' \
-    "$r" "${ob[r]}" "${tb[r]}" "$queries" "${oq[r]}" "${tq[r]}"
+  printf 'rep %d: build ours %ss (cpu %ss) theirs %ss (cpu %ss) | %d lookups ours %ss (cpu %ss) theirs %ss (cpu %ss)\n' \
+    "$r" "${obw[r]}" "${obc[r]}" "${tbw[r]}" "${tbc[r]}" "$queries" "${oqw[r]}" "${oqc[r]}" "${tqw[r]}" "${tqc[r]}"
 done
 
-mob=$(printf '%s\n' "${ob[@]}" | median)
-mtb=$(printf '%s\n' "${tb[@]}" | median)
-moq=$(printf '%s\n' "${oq[@]}" | median)
-mtq=$(printf '%s\n' "${tq[@]}" | median)
-echo "found: $(wc -l < "$work/ours.out") of $queries keys"
-printf 'median build  (%d lines):   ours %.3fs theirs %.3fs ratio ours/theirs %.2f\n' \
-  $lines "$mob" "$mtb" "$(echo "$mob / $mtb" | bc -l)"
-printf 'median lookup (%d keys):    ours %.3fs theirs %.3fs ratio ours/theirs %.2f\n' \
-  $queries "$moq" "$mtq" "$(echo "$moq / $mtq" | bc -l)"
+med() { printf '%s\n' "$@" | median; }
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+report() {  # LABEL OURS_WALL THEIRS_WALL OURS_CPU THEIRS_CPU
+  printf '%-30s wall: ours %.3fs theirs %.3fs ratio ours/theirs %s | cpu: ours %.3fs theirs %.3fs ratio %s\n' \
+    "$1" "$2" "$3" "$(ratio "$2" "$3")" "$4" "$5" "$(ratio "$4" "$5")"
+}
+echo "found: $(wc -l < "$work/ours.out") of $queries keys, same output from both"
+report "median build ($lines lines)" "$(med "${obw[@]}")" "$(med "${tbw[@]}")" \
+  "$(med "${obc[@]}")" "$(med "${tbc[@]}")"
+report "median lookup ($queries keys)" "$(med "${oqw[@]}")" "$(med "${tqw[@]}")" \
+  "$(med "${oqc[@]}")" "$(med "${tqc[@]}")"
