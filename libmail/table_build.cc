@@ -166,6 +166,14 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
   if (!dict) util::msg_fatal(dict.error().message);
 
   const std::string source_name = opt.incremental ? std::string("-") : table.name;
+  // A directory reads as an empty source (EISDIR is end of file to
+  // Postfix's stream layer), so it yields an empty table, not an error.
+  FilePtr empty;
+  if (!opt.incremental && S_ISDIR(st.st_mode)) {
+    empty.reset(std::fopen("/dev/null", "r"));
+    if (!empty) util::msg_fatal(std::string("open /dev/null: ") + std::strerror(errno));
+    source = empty.get();
+  }
   if (opt.kind == TableToolKind::kPostalias) {
     auto r = read_alias_source(source, source_name, [&](const AliasEntry& e) {
       update_or_die(**dict, e.name, e.value);
