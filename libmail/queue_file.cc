@@ -58,7 +58,7 @@ void append_recipient(std::string& out, const NewRecipient& r, long& count, int&
   if (r.orig) append_record(out, rec::kOrigRcpt, *r.orig);
   append_record(out, rec::kRcpt, r.address);
   ++count;
-  notify_or |= r.notify_flags;
+  if (!r.bcc_action) notify_or |= r.notify_flags;
 }
 
 void append_attr(std::string& out, const std::pair<std::string, std::string>& attr) {

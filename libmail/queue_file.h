@@ -96,6 +96,9 @@ struct NewRecipient {
   std::optional<std::string> orig;     // O (cleanup: always; postdrop: never)
   std::optional<std::string> dsn_orig_rcpt;
   int notify_flags = 0;
+  // Added by a header_checks BCC action: Postfix leaves its notify_flags out
+  // of the C record's qmgr flags (observed: NEVER=1 there, field 4 stays 0).
+  bool bcc_action = false;
 };
 
 // What cleanup knows about a message; build_queue_file() lays it out in
