@@ -16,7 +16,11 @@ Result<std::vector<std::unique_ptr<Dict>>> open_member_tables(std::string_view t
   member_options.duplicates = options.duplicates;
   std::vector<std::unique_ptr<Dict>> members;
   for (std::string_view t : *tokens) {
-    auto d = dict_open(unbrace_token(t), member_options);
+    std::string_view member = unbrace_token(t);
+    size_t colon = member.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == member.size())
+      return bad_list_syntax(type, name, "type:name");
+    auto d = dict_open(member, member_options);
     if (!d) return std::unexpected(d.error());
     members.push_back(std::move(*d));
   }

@@ -18,7 +18,7 @@ class FailDict : public Dict {
     return op_error("query", kReason);
   }
   Result<void> update(std::string_view, std::string_view) override {
-    return op_error("update", kReason);
+    return op_error("write", kReason);
   }
   Result<bool> remove(std::string_view) override { return op_error("delete", kReason); }
   Result<void> for_each(
