@@ -84,13 +84,13 @@ Result<void> Stream::fill(Clock::time_point deadline) {
   }
 }
 
-Result<Line> Stream::read_line(size_t max) {
+Result<Line> Stream::read_until(char delimiter, size_t max) {
   auto until = deadline();
   size_t scanned = 0;  // bytes after in_pos_ already known to hold no newline
   for (;;) {
     std::string_view avail(in_.data() + in_pos_, in_.size() - in_pos_);
     size_t limit = std::min(avail.size(), max + 1);
-    size_t nl = avail.substr(0, limit).find('\n', scanned);
+    size_t nl = avail.substr(0, limit).find(delimiter, scanned);
     if (nl != std::string_view::npos && nl <= max) {
       Line line{std::string(avail.substr(0, nl)), LineEnd::kNewline};
       in_pos_ += nl + 1;

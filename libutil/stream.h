@@ -20,7 +20,7 @@
 namespace util {
 
 enum class LineEnd {
-  kNewline,  // the line ended in "\n" (removed from text)
+  kNewline,  // the line ended in "\n" or the delimiter (removed from text)
   kTooLong,  // `max` bytes read, no newline yet: the line continues
   kEof,      // the peer closed after a partial line without newline
 };
@@ -52,7 +52,9 @@ class Stream {
   // One line of at most `max` bytes (not counting the newline). "\r" before
   // "\n" is kept; SMTP code strips it. Fails with kEof when the peer closed
   // before sending any byte of a line.
-  Result<Line> read_line(size_t max);
+  Result<Line> read_line(size_t max) { return read_until('\n', max); }
+  // The same with another terminator (the attribute protocol uses NUL).
+  Result<Line> read_until(char delimiter, size_t max);
   // Discard input up to and including the next newline (after kTooLong).
   Result<void> skip_rest_of_line();
   // Exactly n bytes (kEof if the peer closes first).
