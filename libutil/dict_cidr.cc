@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include <limits>
 #include <memory>
 #include <vector>
 
@@ -95,14 +94,9 @@ std::optional<CidrNet> parse_cidr_pattern(std::string_view text, std::string* co
 
 namespace {
 
-enum class RuleKind { kMatch, kIf };
-
-struct Rule {
-  RuleKind kind = RuleKind::kMatch;
+struct Rule : PatternRule {
   CidrNet net;
-  bool negate = false;
-  std::string result;
-  std::size_t block_end = std::numeric_limits<std::size_t>::max();
+  std::string result;  // literal: cidr tables have no $N substitution
 };
 
 class CidrDict final : public Dict {
@@ -115,21 +109,15 @@ class CidrDict final : public Dict {
   Result<std::optional<std::string>> lookup(std::string_view key) override {
     auto addr = parse_ip_address(key);
     if (!addr) return std::optional<std::string>();
-    for (std::size_t i = 0; i < rules_.size(); ++i) {
-      const Rule& rule = rules_[i];
-      // A rule for the other address family never matches, negated or not.
-      const bool matched =
-          rule.net.family == addr->family && rule.net.contains(*addr) != rule.negate;
-      if (rule.kind == RuleKind::kIf) {
-        if (!matched) {
-          if (rule.block_end >= rules_.size()) break;
-          i = rule.block_end - 1;
-        }
-        continue;
-      }
-      if (matched) return std::optional<std::string>(rule.result);
-    }
-    return std::optional<std::string>();
+    // A rule for the other address family never matches, negated or not:
+    // report "no match" in a way negation cannot flip.
+    auto found = first_matching_rule(rules_, [&](const Rule& rule) -> Result<bool> {
+      if (rule.net.family != addr->family) return rule.negate;
+      return rule.net.contains(*addr);
+    });
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return std::optional<std::string>();
+    return std::optional<std::string>(rules_[**found].result);
   }
 
  private:
@@ -198,8 +186,9 @@ Result<std::unique_ptr<Dict>> open_cidr_dict(std::string_view name,
       continue;
     }
     Rule rule;
+    rule.lineno = line.lineno;
     if (starts_with_keyword(text, "if") && (text.size() == 2 || is_blank(text[2]))) {
-      rule.kind = RuleKind::kIf;
+      rule.is_if = true;
       if (!parse_condition(skip_blanks(text.substr(2)), true, rule, warner)) continue;
       nesting.open(rules.size(), line.lineno);
       rules.push_back(std::move(rule));

@@ -183,6 +183,8 @@ std::string Replacement::expand(const std::function<std::string_view(std::size_t
   return out;
 }
 
+std::string_view trim_pattern_blanks(std::string_view s) { return trim_blanks(s); }
+
 std::string_view strip_negation(std::string_view s, bool& negate) {
   while (!s.empty() && s.front() == '!') {
     negate = !negate;

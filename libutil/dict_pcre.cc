@@ -3,14 +3,13 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
 #include <cctype>
-#include <limits>
 #include <memory>
 #include <vector>
 
 #include "libutil/dict_pattern.h"
 #include "libutil/log.h"
-#include "libutil/strings.h"
 
 namespace util {
 namespace {
@@ -24,71 +23,55 @@ struct MatchDataFree {
 using Code = std::unique_ptr<pcre2_code, CodeFree>;
 using MatchData = std::unique_ptr<pcre2_match_data, MatchDataFree>;
 
-enum class RuleKind { kMatch, kIf };
-
-struct Rule {
-  RuleKind kind = RuleKind::kMatch;
+struct Rule : PatternRule {
   Code code;
   std::size_t groups = 0;
-  bool negate = false;
   Replacement result;
-  int lineno = 0;
-  std::size_t block_end = std::numeric_limits<std::size_t>::max();
 };
 
 class PcreDict final : public Dict {
  public:
-  PcreDict(std::string name, std::vector<Rule> rules)
-      : Dict("pcre", std::move(name)), rules_(std::move(rules)) {}
+  PcreDict(std::string name, std::vector<Rule> rules, MatchData data)
+      : Dict("pcre", std::move(name)), rules_(std::move(rules)), data_(std::move(data)) {}
 
   bool is_pattern() const override { return true; }
 
   Result<std::optional<std::string>> lookup(std::string_view key) override {
-    for (std::size_t i = 0; i < rules_.size(); ++i) {
-      const Rule& rule = rules_[i];
-      MatchData data(pcre2_match_data_create_from_pattern(rule.code.get(), nullptr));
-      if (!data) return fail("pcre map " + name() + ": out of memory");
-      int rc = pcre2_match(rule.code.get(), reinterpret_cast<PCRE2_SPTR>(key.data()), key.size(),
-                           0, 0, data.get(), nullptr);
-      if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+    int last_rc = 0;
+    auto found = first_matching_rule(rules_, [&](const Rule& rule) -> Result<bool> {
+      last_rc = pcre2_match(rule.code.get(), reinterpret_cast<PCRE2_SPTR>(key.data()), key.size(),
+                            0, 0, data_.get(), nullptr);
+      if (last_rc >= 0) return true;
+      if (last_rc != PCRE2_ERROR_NOMATCH) {
         // A pattern that cannot finish (match limit) only costs this rule,
         // as in Postfix: the table stays usable.
+        PCRE2_UCHAR buf[256];
+        pcre2_get_error_message(last_rc, buf, sizeof buf);
         msg_warn("pcre map " + name() + ", line " + std::to_string(rule.lineno) +
-                 ": matching error " + std::to_string(rc));
-        continue;
+                 ": matching error: " + reinterpret_cast<const char*>(buf));
       }
-      const bool matched = (rc >= 0) != rule.negate;
-      if (rule.kind == RuleKind::kIf) {
-        if (!matched) {
-          if (rule.block_end >= rules_.size()) break;
-          i = rule.block_end - 1;
-        }
-        continue;
-      }
-      if (!matched) continue;
-      const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data.get());
-      const std::size_t pairs = pcre2_get_ovector_count(data.get());
-      return rule.result.expand([&](std::size_t n) -> std::string_view {
-        if (rc < 0 || n >= pairs || ov[2 * n] == PCRE2_UNSET) return {};
-        return key.substr(ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
-      });
-    }
-    return std::optional<std::string>();
+      return false;
+    });
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return std::optional<std::string>();
+    const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data_.get());
+    // A negated rule has no groups (checked at load), so the ovector of the
+    // failed match is never read.
+    const std::size_t pairs = last_rc > 0 ? static_cast<std::size_t>(last_rc) : 0;
+    return rules_[**found].result.expand([&](std::size_t n) -> std::string_view {
+      if (n >= pairs || ov[2 * n] == PCRE2_UNSET) return {};
+      return key.substr(ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+    });
   }
 
  private:
   std::vector<Rule> rules_;
+  // Sized for the rule with the most groups; lookups run one at a time.
+  MatchData data_;
 };
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view skip_blanks(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  return s;
-}
-
-std::optional<std::string_view> parse_condition(std::string_view s, Rule& rule,
-                                                const PatternWarner& warner) {
+std::optional<std::string_view> compile_condition(std::string_view s, Rule& rule,
+                                                  const PatternWarner& warner) {
   s = strip_negation(s, rule.negate);
   if (s.empty()) {
     warner.warn("no regexp: skipping this rule");
@@ -100,6 +83,7 @@ std::optional<std::string_view> parse_condition(std::string_view s, Rule& rule,
   }
   auto parsed = parse_delimited_pattern(s, warner);
   if (!parsed) return std::nullopt;
+  // Postfix's defaults: caseless and dot-matches-newline; each flag toggles.
   uint32_t options = PCRE2_CASELESS | PCRE2_DOTALL;
   for (char f : parsed->flags) {
     switch (f) {
@@ -145,46 +129,15 @@ Result<std::unique_ptr<Dict>> open_pcre_dict(std::string_view name,
   if (!lines) return std::unexpected(lines.error());
 
   PatternWarner warner("pcre", file);
-  IfNesting nesting;
-  std::vector<Rule> rules;
-  for (const PatternFileLine& line : *lines) {
-    warner.set_line(line.lineno);
-    std::string_view text = line.text;
-    if (starts_with_keyword(text, "endif")) {
-      if (!trim(text.substr(5)).empty()) warner.warn("ignoring extra text after ENDIF");
-      auto opened = nesting.close();
-      if (!opened) {
-        warner.warn("ignoring ENDIF without matching IF");
-        continue;
-      }
-      rules[*opened].block_end = rules.size();
-      continue;
-    }
-    Rule rule;
-    rule.lineno = line.lineno;
-    if (starts_with_keyword(text, "if")) {
-      rule.kind = RuleKind::kIf;
-      auto rest = parse_condition(skip_blanks(text.substr(2)), rule, warner);
-      if (!rest) continue;
-      std::string_view extra = trim(*rest);
-      if (!extra.empty()) {
-        warner.warn("ignoring extra text after IF statement: \"" + std::string(extra) + "\"");
-        warner.warn("do not prepend whitespace to statements between IF and ENDIF");
-      }
-      nesting.open(rules.size(), line.lineno);
-      rules.push_back(std::move(rule));
-      continue;
-    }
-    auto rest = parse_condition(text, rule, warner);
-    if (!rest) continue;
-    auto result = Replacement::parse(*rest, rule.groups, rule.negate, Replacement::Flavor::kPcre,
-                                     warner);
-    if (!result) continue;
-    rule.result = std::move(*result);
-    rules.push_back(std::move(rule));
-  }
-  nesting.finish(warner);
-  return std::make_unique<PcreDict>(file, std::move(rules));
+  auto rules = load_regex_rules<Rule>(
+      *lines, warner, Replacement::Flavor::kPcre,
+      [&](std::string_view text, Rule& rule) { return compile_condition(text, rule, warner); },
+      [](const Rule& rule) { return rule.groups; });
+  std::size_t most_groups = 0;
+  for (const Rule& rule : rules) most_groups = std::max(most_groups, rule.groups);
+  MatchData data(pcre2_match_data_create(static_cast<uint32_t>(most_groups + 1), nullptr));
+  if (!data) return fail("pcre map " + file + ": out of memory");
+  return std::make_unique<PcreDict>(file, std::move(rules), std::move(data));
 }
 
 }  // namespace util

@@ -3,13 +3,10 @@
 #include <regex.h>
 
 #include <cctype>
-
-#include <limits>
 #include <memory>
 #include <vector>
 
 #include "libutil/dict_pattern.h"
-#include "libutil/strings.h"
 
 namespace util {
 namespace {
@@ -27,13 +24,14 @@ class PosixRegex {
   // On failure returns regerror()'s text ("Unmatched ( or \\(").
   std::optional<std::string> compile(const std::string& pattern, int cflags) {
     int rc = regcomp(&re_, pattern.c_str(), cflags);
-    if (rc != 0) {
-      char buf[256];
-      regerror(rc, &re_, buf, sizeof buf);
-      return std::string(buf);
-    }
+    if (rc != 0) return error_text(rc);
     compiled_ = true;
     return std::nullopt;
+  }
+  std::string error_text(int rc) const {
+    char buf[256];
+    regerror(rc, &re_, buf, sizeof buf);
+    return buf;
   }
   std::size_t groups() const { return re_.re_nsub; }
   const regex_t* get() const { return &re_; }
@@ -43,15 +41,9 @@ class PosixRegex {
   bool compiled_ = false;
 };
 
-enum class RuleKind { kMatch, kIf };
-
-struct Rule {
-  RuleKind kind = RuleKind::kMatch;
+struct Rule : PatternRule {
   std::unique_ptr<PosixRegex> re;
-  bool negate = false;
   Replacement result;
-  // kIf: index of the first rule after the block.
-  std::size_t block_end = std::numeric_limits<std::size_t>::max();
 };
 
 class RegexpDict final : public Dict {
@@ -63,49 +55,36 @@ class RegexpDict final : public Dict {
 
   Result<std::optional<std::string>> lookup(std::string_view key) override {
     const std::string subject(key);
-    for (std::size_t i = 0; i < rules_.size(); ++i) {
-      const Rule& rule = rules_[i];
-      const bool want_groups = rule.kind == RuleKind::kMatch && rule.result.has_groups();
-      std::vector<regmatch_t> m(want_groups ? rule.re->groups() + 1 : 0);
-      int rc = regexec(rule.re->get(), subject.c_str(), m.size(), m.empty() ? nullptr : m.data(), 0);
-      if (rc != 0 && rc != REG_NOMATCH) {
-        char buf[256];
-        regerror(rc, rule.re->get(), buf, sizeof buf);
-        return fail("regexp map " + name() + ": " + buf);
-      }
-      const bool matched = (rc == 0) != rule.negate;
-      if (rule.kind == RuleKind::kIf) {
-        if (!matched) {
-          if (rule.block_end >= rules_.size()) break;
-          i = rule.block_end - 1;
-        }
-        continue;
-      }
-      if (!matched) continue;
-      return rule.result.expand([&](std::size_t n) -> std::string_view {
-        if (n >= m.size() || m[n].rm_so < 0) return {};
-        return std::string_view(subject).substr(static_cast<std::size_t>(m[n].rm_so),
-                                                static_cast<std::size_t>(m[n].rm_eo - m[n].rm_so));
-      });
-    }
-    return std::optional<std::string>();
+    std::vector<regmatch_t> groups;
+    auto found = first_matching_rule(rules_, [&](const Rule& rule) -> Result<bool> {
+      // Only a rule that will substitute needs the group offsets.
+      const bool want = !rule.is_if && !rule.negate && rule.result.has_groups();
+      groups.assign(want ? rule.re->groups() + 1 : 0, regmatch_t{});
+      int rc = regexec(rule.re->get(), subject.c_str(), groups.size(),
+                       groups.empty() ? nullptr : groups.data(), 0);
+      if (rc == 0) return true;
+      if (rc == REG_NOMATCH) return false;
+      return fail("regexp map " + name() + ", line " + std::to_string(rule.lineno) + ": " +
+                  rule.re->error_text(rc));
+    });
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return std::optional<std::string>();
+    return rules_[**found].result.expand([&](std::size_t n) -> std::string_view {
+      if (n >= groups.size() || groups[n].rm_so < 0) return {};
+      return std::string_view(subject).substr(
+          static_cast<std::size_t>(groups[n].rm_so),
+          static_cast<std::size_t>(groups[n].rm_eo - groups[n].rm_so));
+    });
   }
 
  private:
   std::vector<Rule> rules_;
 };
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view skip_blanks(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  return s;
-}
-
-// "[!]/pattern/flags" at the start of `s`; compiles it into `rule`.
-// Returns the text after the flags, or nullopt after a warning.
-std::optional<std::string_view> parse_condition(std::string_view s, Rule& rule,
-                                                const PatternWarner& warner) {
+// "[!]/pattern/flags" at the start of `s`, compiled into `rule`. Returns the
+// text after the flags, or nullopt after a warning.
+std::optional<std::string_view> compile_condition(std::string_view s, Rule& rule,
+                                                  const PatternWarner& warner) {
   s = strip_negation(s, rule.negate);
   if (s.empty()) {
     warner.warn("no regexp: skipping this rule");
@@ -148,45 +127,10 @@ Result<std::unique_ptr<Dict>> open_regexp_dict(std::string_view name,
   if (!lines) return std::unexpected(lines.error());
 
   PatternWarner warner("regexp", file);
-  IfNesting nesting;
-  std::vector<Rule> rules;
-  for (const PatternFileLine& line : *lines) {
-    warner.set_line(line.lineno);
-    std::string_view text = line.text;
-    if (starts_with_keyword(text, "endif")) {
-      if (!trim(text.substr(5)).empty()) warner.warn("ignoring extra text after ENDIF");
-      auto opened = nesting.close();
-      if (!opened) {
-        warner.warn("ignoring ENDIF without matching IF");
-        continue;
-      }
-      rules[*opened].block_end = rules.size();
-      continue;
-    }
-    if (starts_with_keyword(text, "if")) {
-      Rule rule;
-      rule.kind = RuleKind::kIf;
-      auto rest = parse_condition(skip_blanks(text.substr(2)), rule, warner);
-      if (!rest) continue;
-      std::string_view extra = trim(*rest);
-      if (!extra.empty()) {
-        warner.warn("ignoring extra text after IF statement: \"" + std::string(extra) + "\"");
-        warner.warn("do not prepend whitespace to statements between IF and ENDIF");
-      }
-      nesting.open(rules.size(), line.lineno);
-      rules.push_back(std::move(rule));
-      continue;
-    }
-    Rule rule;
-    auto rest = parse_condition(text, rule, warner);
-    if (!rest) continue;
-    auto result = Replacement::parse(*rest, rule.re->groups(), rule.negate,
-                                     Replacement::Flavor::kRegexp, warner);
-    if (!result) continue;
-    rule.result = std::move(*result);
-    rules.push_back(std::move(rule));
-  }
-  nesting.finish(warner);
+  auto rules = load_regex_rules<Rule>(
+      *lines, warner, Replacement::Flavor::kRegexp,
+      [&](std::string_view text, Rule& rule) { return compile_condition(text, rule, warner); },
+      [](const Rule& rule) { return rule.re->groups(); });
   return std::make_unique<RegexpDict>(file, std::move(rules));
 }
 
