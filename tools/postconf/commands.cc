@@ -85,12 +85,10 @@ int run(const Options& o) {
     if (editing) return edit_master(o, dir);
     conf::MasterCf cf = read_master_or_die(dir);
     MasterViewFlags flags{o.f, o.h, o.H};
+    warn_unused_master_parameters(o, dir, cf);
     if (o.M) show_master_entries(cf, o.args, flags);
     if (o.F) show_master_fields(cf, o.args, flags);
-    if (o.P) {
-      warn_unused_master_parameters(o, dir, cf);
-      show_master_parameters(cf, o.args, flags);
-    }
+    if (o.P) show_master_parameters(cf, o.args, flags);
     return 0;
   }
   if (editing) return edit_main(o, dir);

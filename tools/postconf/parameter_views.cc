@@ -47,7 +47,8 @@ conf::Config load_config(const Options& o) {
   conf::LoadOptions lo;
   if (o.explicit_config_dir) lo.config_dir = o.config_dir;
   lo.warn = true;
-  lo.require_main_cf = !o.d;  // -d does not need main.cf
+  // -d and the master.cf views do not need main.cf.
+  lo.require_main_cf = !o.d && !o.M && !o.F && !o.P;
   auto config = conf::Config::load(lo);
   if (!config) util::msg_fatal(config.error().message);
   for (const auto& arg : o.overrides) {
@@ -130,7 +131,10 @@ void warn_unused(const Loaded& l, const Options& o, bool main_cf) {
   }
   if (!l.master) return;
   for (const auto& e : l.master->entries) {
-    for (const auto& [name, value] : e.options) {
+    // A later -o of the same name replaces the earlier one.
+    std::map<std::string, std::string> options(e.options.begin(), e.options.end());
+    for (const auto& [name, value] : e.options) options[name] = value;
+    for (const auto& [name, value] : options) {
       if (l.config.is_known(name) || l.referenced.count(name) || l.config.raw(name)) continue;
       util::msg_warn(l.master_path + ": unused parameter: " + name + "=" + value);
     }
