@@ -1,0 +1,231 @@
+// master + server skeletons, end to end: real master, real child processes
+// on loopback ports, started and stopped through the postfix command.
+// Runs as root (CI does): services drop to mail_owner "postfix".
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <catch.hpp>
+#include <regex>
+#include <set>
+
+#include "tests/integration/master_fixture.h"
+
+using master_test::Client;
+using master_test::eventually;
+using master_test::Instance;
+
+namespace {
+
+const char* kEchoServices =
+    "127.0.0.1:ECHO_PORT inet n - y - 2 test-echo -o test_value=one\n"
+    "postlog unix-dgram n - n - 1 postlogd\n";
+
+bool skip_unless_root() {
+  if (::geteuid() == 0) return false;
+  WARN("SKIPPED: master tests need root (services drop to mail_owner)");
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("master starts a service on demand and the single-client skeleton answers", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  auto started = inst.start();
+  REQUIRE(started.exit_status == 0);
+  Client c(inst.port());
+  REQUIRE(c.connected());
+  CHECK(c.ask("hello") == "echo: hello");
+  CHECK(c.ask("param test_value") == "one");
+  CHECK(c.ask("param service_name") == "127.0.0.1:" + std::to_string(inst.port()));
+  // The service ran chrooted as mail_owner.
+  pid_t child = static_cast<pid_t>(std::stol(c.ask("pid")));
+  struct stat st{};
+  REQUIRE(::stat(("/proc/" + std::to_string(child)).c_str(), &st) == 0);
+  CHECK(st.st_uid != 0);
+  char root[4096] = {};
+  REQUIRE(::readlink(("/proc/" + std::to_string(child) + "/root").c_str(), root, sizeof root - 1) > 0);
+  CHECK(std::string(root) == inst.dir().file("queue"));
+}
+
+TEST_CASE("master never runs more processes of a service than its process limit", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  REQUIRE(inst.start().exit_status == 0);
+  Client a(inst.port()), b(inst.port());
+  std::set<std::string> pids = {a.ask("pid"), b.ask("pid")};
+  CHECK(pids.size() == 2);
+  // Both processes are busy: a third client waits in the listen queue.
+  Client c(inst.port());
+  REQUIRE(c.connected());
+  REQUIRE(c.stream().write("pid\n"));
+  REQUIRE(c.stream().flush());
+  CHECK_FALSE(c.answered_within(std::chrono::milliseconds(1500)));
+  CHECK(master_test::children_of(*inst.master_pid()).size() == 3);  // 2 echo + postlogd
+  a.ask("quit");
+  CHECK(c.answered_within(std::chrono::seconds(5)));
+  CHECK(pids.count(c.read_line()) == 1);  // served by the process a left
+}
+
+TEST_CASE("master respawns a service process that was killed", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  REQUIRE(inst.start().exit_status == 0);
+  std::string first;
+  {
+    Client c(inst.port());
+    first = c.ask("pid");
+    ::kill(static_cast<pid_t>(std::stol(first)), SIGKILL);
+  }
+  CHECK(inst.log_has("warning: process " + test::daemon("test-echo") + " pid " + first +
+                     " killed by signal 9"));
+  Client again(inst.port());
+  std::string second = again.ask("pid");
+  CHECK(second != first);
+  CHECK(second.find_first_not_of("0123456789") == std::string::npos);
+}
+
+TEST_CASE("SIGHUP makes new processes see a changed -o parameter", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  REQUIRE(inst.start().exit_status == 0);
+  pid_t master = *inst.master_pid();
+  {
+    Client c(inst.port());
+    CHECK(c.ask("param test_value") == "one");
+  }
+  std::string changed = kEchoServices;
+  changed.replace(changed.find("test_value=one"), 14, "test_value=two");
+  inst.write_master_cf(changed);
+  auto reload = inst.postfix("reload");
+  CHECK(reload.exit_status == 0);
+  CHECK(reload.err == "postfix/postfix-script: refreshing the Postfix mail system\n");
+  CHECK(inst.log_has("postfix/master[" + std::to_string(master) +
+                     "]: reload -- version 3.7.11, configuration " + inst.path()));
+  CHECK(eventually([&] {
+    Client c(inst.port());
+    return c.ask("param test_value") == "two";
+  }));
+  CHECK(*inst.master_pid() == master);
+}
+
+TEST_CASE("postfix stop ends master and every service process", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  REQUIRE(inst.start().exit_status == 0);
+  Client a(inst.port());
+  REQUIRE(!a.ask("pid").empty());
+  pid_t master = *inst.master_pid();
+  auto kids = master_test::children_of(master);
+  REQUIRE(kids.size() >= 2);
+  auto stop = inst.postfix("stop");
+  CHECK(stop.exit_status == 0);
+  CHECK(stop.err.starts_with("postfix/postfix-script: stopping the Postfix mail system\n"));
+  CHECK(eventually([&] { return !master_test::process_alive(master); }, std::chrono::seconds(6)));
+  for (pid_t k : kids) CHECK(eventually([&] { return !master_test::process_alive(k); }));
+  auto status = inst.postfix("status");
+  CHECK(status.exit_status == 1);
+  CHECK(status.err == "postfix/postfix-script: the Postfix mail system is not running\n");
+}
+
+TEST_CASE("a second master for the same configuration is refused", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  REQUIRE(inst.start().exit_status == 0);
+  test::RunOptions o;
+  o.env["MAIL_CONFIG"] = inst.path();
+  o.timeout_seconds = 20;
+  auto second = test::run({test::daemon("master"), "-d"}, o);
+  CHECK(second.exit_status == 1);
+  CHECK(second.err.find("master: fatal: open lock file " + inst.dir().file("data/master.lock") +
+                        ": unable to set exclusive lock: Resource temporarily unavailable") !=
+        std::string::npos);
+  auto again = inst.start();
+  CHECK(again.exit_status == 1);
+  CHECK(again.err == "postfix/postfix-script: fatal: the Postfix mail system is already running\n");
+  CHECK(test::run({test::daemon("master"), "-t"}, o).exit_status == 1);
+}
+
+TEST_CASE("master -t exits 0 when no master is running", "[master]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  REQUIRE(inst.postfix("check").exit_status == 0);
+  test::RunOptions o;
+  o.env["MAIL_CONFIG"] = inst.path();
+  CHECK(test::run({test::daemon("master"), "-t"}, o).exit_status == 0);
+}
+
+TEST_CASE("master sends wake-up requests to a trigger service on its timer", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst("trig unix n n n 1 1 test-trigger -o test_trigger_file=TRIGFILE\n"
+                "postlog unix-dgram n - n - 1 postlogd\n");
+  std::string out = inst.dir().file("trigger.out");
+  std::string cf = "trig unix n n n 1 1 test-trigger -o test_trigger_file=" + out +
+                   "\npostlog unix-dgram n - n - 1 postlogd\n";
+  inst.write_master_cf(cf);
+  REQUIRE(inst.start().exit_status == 0);
+  // The first wake-up goes out at start, the next one a second later.
+  CHECK(eventually([&] {
+    std::string text = inst.dir().read("trigger.out");
+    return std::count(text.begin(), text.end(), '\n') >= 2;
+  }));
+  std::string text = inst.dir().read("trigger.out");
+  std::regex line(R"(^\d+ W\\0$)");
+  std::string first = text.substr(0, text.find('\n'));
+  CHECK(std::regex_match(first, line));
+}
+
+TEST_CASE("the multi-client skeleton serves several connections in one process", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst("multi unix n - n - 1 test-multi\npostlog unix-dgram n - n - 1 postlogd\n");
+  REQUIRE(inst.start().exit_status == 0);
+  Client a(inst.dir().file("queue/public/multi"));
+  Client b(inst.dir().file("queue/public/multi"));
+  std::string ra = a.ask("one"), rb = b.ask("two");
+  REQUIRE(ra.find(": one") != std::string::npos);
+  CHECK(rb.substr(rb.find(':')) == ": two");
+  CHECK(ra.substr(0, ra.find(':')) == rb.substr(0, rb.find(':')));
+  CHECK(a.ask("three").ends_with(": three"));
+}
+
+TEST_CASE("a service whose program is missing is throttled and master keeps running", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst("127.0.0.1:ECHO_PORT inet n - n - 1 no-such-daemon\n"
+                "postlog unix-dgram n - n - 1 postlogd\n");
+  REQUIRE(inst.start().exit_status == 0);
+  {
+    Client c(inst.port());  // the connection makes master try to start it
+    REQUIRE(c.connected());
+  }
+  std::string prog = test::daemon("no-such-daemon");
+  CHECK(inst.log_has("postfix/master["));
+  CHECK(inst.log_has("warning: " + prog + ": bad command startup -- throttling"));
+  CHECK(inst.master_pid().has_value());
+  CHECK(inst.postfix("status").exit_status == 0);
+}
+
+TEST_CASE("master and services write Postfix-format lines to maillog_file", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  REQUIRE(inst.start().exit_status == 0);
+  {
+    Client c(inst.port());
+    CHECK(c.ask("log hello from the echo service") == "logged");
+  }
+  REQUIRE(inst.log_has("hello from the echo service"));
+  std::string log = inst.log();
+  std::regex start_line(R"(^[A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} mx postfix/master\[\d+\]: daemon started -- version 3\.7\.11, configuration )" +
+                        inst.path() + "$");
+  std::regex service_line(R"(^[A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} mx postfix/test-echo\[\d+\]: hello from the echo service$)");
+  std::regex script_line(R"(^[A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} mx postfix/postfix-script\[\d+\]: starting the Postfix mail system$)");
+  bool saw_start = false, saw_service = false, saw_script = false;
+  std::istringstream lines(log);
+  for (std::string l; std::getline(lines, l);) {
+    saw_start = saw_start || std::regex_match(l, start_line);
+    saw_service = saw_service || std::regex_match(l, service_line);
+    saw_script = saw_script || std::regex_match(l, script_line);
+  }
+  CHECK(saw_start);
+  CHECK(saw_service);
+  CHECK(saw_script);
+}
