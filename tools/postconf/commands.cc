@@ -1,6 +1,7 @@
 // postconf: which job to do for the given options.
 #include "tools/postconf/commands.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "build_paths.h"
@@ -85,10 +86,12 @@ int run(const Options& o) {
     if (editing) return edit_master(o, dir);
     conf::MasterCf cf = read_master_or_die(dir);
     MasterViewFlags flags{o.f, o.h, o.H};
-    warn_unused_master_parameters(o, dir, cf);
+    check_master_view_references(o, cf);
     if (o.M) show_master_entries(cf, o.args, flags);
     if (o.F) show_master_fields(cf, o.args, flags);
     if (o.P) show_master_parameters(cf, o.args, flags);
+    std::fflush(stdout);
+    warn_unused_master_parameters(o, cf);
     return 0;
   }
   if (editing) return edit_main(o, dir);

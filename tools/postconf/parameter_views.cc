@@ -234,11 +234,12 @@ int show_parameters(const Options& o, const std::string&) {
   return 0;
 }
 
-void warn_unused_master_parameters(const Options& o, const std::string&,
-                                   const conf::MasterCf& cf) {
-  Loaded l = load_all(o, &cf);
-  check_main_cf_references(l);
-  warn_unused(l, o, false);
+void check_master_view_references(const Options& o, const conf::MasterCf& cf) {
+  check_main_cf_references(load_all(o, &cf));
+}
+
+void warn_unused_master_parameters(const Options& o, const conf::MasterCf& cf) {
+  warn_unused(load_all(o, &cf), o, false);
 }
 
 }  // namespace postconf

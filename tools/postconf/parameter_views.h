@@ -18,8 +18,10 @@ void require_main_cf(const std::string& dir);
 
 int show_parameters(const Options& options, const std::string& dir);
 
-// The "./master.cf: unused parameter: a=1" warnings of -P.
-void warn_unused_master_parameters(const Options& options, const std::string& dir,
-                                   const conf::MasterCf& cf);
+// What -M/-F/-P say about main.cf and master.cf: first the reference check
+// of main.cf values ("undefined parameter"), then, after the output, the
+// "./master.cf: unused parameter: a=1" warnings.
+void check_master_view_references(const Options& options, const conf::MasterCf& cf);
+void warn_unused_master_parameters(const Options& options, const conf::MasterCf& cf);
 
 }  // namespace postconf
