@@ -164,6 +164,12 @@ void mail_log_init(const conf::Config& config, std::string_view process_name,
     ::openlog(s.tag.c_str(), LOG_PID | LOG_NDELAY, facility_code(get("syslog_facility")));
     s.syslog_open = true;
   }
+  // Load the time zone now: a daemon that chroots later has no
+  // /etc/localtime and would log in UTC.
+  ::tzset();
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&now, &tm);
   s.initialised = true;
   util::set_log_sink(&sink);
   util::set_log_stderr(options.to_stderr);

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "libmail/mail_log.h"
 #include "libmail/master_proto.h"
 #include "libutil/child_process.h"
 #include "libutil/log.h"
@@ -195,6 +196,10 @@ void Master::reload() {
     return;
   }
   settings_ = std::move(*fresh);
+  // maillog_file or syslog_name may have changed too.
+  mail::MailLogOptions log;
+  log.to_stderr = false;
+  mail::mail_log_init(settings_.config, "master", log);
   util::msg_info("reload -- version " + settings_.mail_version + ", configuration " +
                  settings_.config_directory);
   open_services(false);

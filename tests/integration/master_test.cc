@@ -6,6 +6,9 @@
 
 #include <catch.hpp>
 #include <regex>
+#include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "tests/integration/master_fixture.h"
@@ -46,6 +49,12 @@ TEST_CASE("master starts a service on demand and the single-client skeleton answ
   char root[4096] = {};
   REQUIRE(::readlink(("/proc/" + std::to_string(child) + "/root").c_str(), root, sizeof root - 1) > 0);
   CHECK(std::string(root) == inst.dir().file("queue"));
+  // argv as master-cf.md §5: -n for a name other than the program, -t, -u, -c, then -o.
+  std::ifstream cmdline("/proc/" + std::to_string(child) + "/cmdline");
+  std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  std::replace(args.begin(), args.end(), '\0', ' ');
+  CHECK(args == test::daemon("test-echo") + " -n 127.0.0.1:" + std::to_string(inst.port()) +
+                    " -t inet -u -c -o test_value=one ");
 }
 
 TEST_CASE("master never runs more processes of a service than its process limit", "[master][slow]") {
