@@ -165,7 +165,7 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
   auto dict = util::dict_open(table.type_name(), open_opt);
   if (!dict) util::msg_fatal(dict.error().message);
 
-  const std::string source_name = opt.incremental ? std::string("-") : table.name;
+  const std::string source_name = opt.incremental ? std::string("stdin") : table.name;
   // A directory reads as an empty source (EISDIR is end of file to
   // Postfix's stream layer), so it yields an empty table, not an error.
   FilePtr empty;
@@ -179,8 +179,11 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
       update_or_die(**dict, e.name, e.value);
     });
     if (!r) util::msg_fatal(r.error().message);
-    // sendmail's "this database is complete" marker; it follows -n/-N.
-    update_or_die(**dict, "@", "@");
+    // sendmail's "this database is complete" marker; it follows -n/-N. An
+    // incremental run finds it already there, which is no duplicate to warn of.
+    auto marker = (*dict)->lookup("@");
+    if (!marker) util::msg_fatal(marker.error().message);
+    if (!*marker) update_or_die(**dict, "@", "@");
   } else {
     auto r = util::read_postmap_source(source, source_name,
                                  [&](std::string_view key, std::string_view value, int line) {
