@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -96,6 +97,8 @@ class Instance {
                               "\nmaillog_file_prefixes = /tmp\nmyhostname = mx.example.test\n"
                               "service_throttle_time = 2s\n" + extra_main_cf);
     write_master_cf(services);
+    // The queue directory is the administrator's to make; check fills it.
+    ::mkdir(dir_.file("queue").c_str(), 0755);
   }
   ~Instance() {
     if (auto pid = master_pid()) {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <catch.hpp>
+#include <filesystem>
+#include <map>
 
 #include "tests/integration/master_fixture.h"
 
@@ -130,4 +132,53 @@ TEST_CASE("postfix start, status and stop report a running system", "[postfix][s
   auto stop = inst.postfix("stop");
   CHECK(stop.exit_status == 0);
   CHECK(master_test::eventually([&] { return !inst.master_pid(); }));
+}
+
+TEST_CASE("postfix check makes the same queue directories as Postfix's postfix check", "[postfix][interop]") {
+  if (test::skip_without("/usr/sbin/postfix", "interop")) return;
+  if (::geteuid() != 0) {
+    WARN("SKIPPED: postfix check needs root");
+    return;
+  }
+  auto layout = [](const std::string& dir) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      struct stat st{};
+      ::lstat(e.path().c_str(), &st);
+      char mode[16];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      out[e.path().filename()] = std::string(::getpwuid(st.st_uid)->pw_name) + ":" +
+                                 ::getgrgid(st.st_gid)->gr_name + " " + mode;
+    }
+    return out;
+  };
+  test::TempDir theirs;
+  ::mkdir(theirs.file("queue").c_str(), 0755);
+  theirs.write("main.cf", "queue_directory = " + theirs.file("queue") + "\ndata_directory = " +
+                              theirs.file("data") + "\ncompatibility_level = 3.6\n");
+  std::filesystem::copy_file(test::data_file("master/master.cf.debian"), theirs.file("master.cf"));
+  auto oracle = test::run({"/usr/sbin/postfix", "-c", theirs.path(), "check"});
+  REQUIRE(std::filesystem::exists(theirs.file("queue/active")));
+
+  Instance ours(kServices);
+  REQUIRE(ours.postfix("check").exit_status == 0);
+  CHECK(layout(ours.dir().file("queue")) == layout(theirs.file("queue")));
+  struct stat a{}, b{};
+  ::stat(ours.dir().file("data").c_str(), &a);
+  ::stat(theirs.file("data").c_str(), &b);
+  CHECK(a.st_uid == b.st_uid);
+  CHECK(a.st_gid == b.st_gid);
+  CHECK((a.st_mode & 07777) == (b.st_mode & 07777));
+}
+
+TEST_CASE("postfix refuses a queue directory that does not exist, as Postfix does", "[postfix]") {
+  if (::geteuid() != 0) {
+    WARN("SKIPPED: postfix check needs root");
+    return;
+  }
+  test::TempDir dir;
+  dir.write("main.cf", "queue_directory = " + dir.file("nosuch") + "\n");
+  auto r = test::run({test::command("postfix"), "-c", dir.path(), "check"});
+  CHECK(r.exit_status == 1);
+  CHECK(r.err == "postfix: fatal: chdir(" + dir.file("nosuch") + "): No such file or directory\n");
 }

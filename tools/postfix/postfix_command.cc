@@ -109,6 +109,9 @@ int run(int argc, char** argv) {
   if (!config) util::msg_fatal(config.error().message);
   std::string command = argv[optind];
   std::string queue_dir = config->get("queue_directory");
+  // The C wrapper's own check, before postfix-script takes over.
+  if (::access(queue_dir.c_str(), X_OK) < 0)
+    util::msg_fatal("chdir(" + queue_dir + "): " + std::strerror(errno));
 
   // From here on we speak as postfix-script did.
   util::set_program_name("postfix/postfix-script");

@@ -71,12 +71,13 @@ util::Result<void> check_queue(const conf::Config& config, bool fix) {
   std::string queue_dir = config.get("queue_directory");
   std::string data_dir = config.get("data_directory");
   struct stat st{};
-  if (::stat(queue_dir.c_str(), &st) < 0) {
-    if (::mkdir(queue_dir.c_str(), 0755) < 0) return util::fail_errno("mkdir " + queue_dir);
-  }
+  // The queue directory itself is the administrator's (Postfix does not
+  // make it); data_directory is created mail_owner:root 0700 as Postfix does.
+  if (::stat(queue_dir.c_str(), &st) < 0) return util::fail_errno("chdir(" + queue_dir + ")");
   if (::stat(data_dir.c_str(), &st) < 0) {
     if (::mkdir(data_dir.c_str(), 0700) < 0) return util::fail_errno("mkdir " + data_dir);
-    (void)!::chown(data_dir.c_str(), (*owner)->uid, (*owner)->gid);
+    if (::chown(data_dir.c_str(), (*owner)->uid, 0) < 0 || ::chmod(data_dir.c_str(), 0700) < 0)
+      return util::fail_errno("set owner/mode of " + data_dir);
   }
   for (const auto& d : kQueueDirs) {
     std::string path = queue_dir + "/" + d.name;
