@@ -327,4 +327,45 @@ Result<PeerCredentials> peer_credentials(int fd) {
   return PeerCredentials{cred.pid, cred.uid, cred.gid};
 }
 
+Result<void> unix_trigger(const std::string& path, std::string_view request, Timeout timeout) {
+  auto fd = unix_connect(path, timeout);
+  if (!fd) return std::unexpected(fd.error());
+  auto deadline = Clock::now() + timeout;
+  while (!request.empty()) {
+    if (auto w = poll_until(fd->get(), POLLOUT, deadline, "write to " + path); !w) return w;
+    ssize_t n = ::send(fd->get(), request.data(), request.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return fail_errno("write to " + path);
+    }
+    request.remove_prefix(static_cast<size_t>(n));
+  }
+  // The terminating NUL goes in its own write, as Postfix's clients do.
+  if (::send(fd->get(), "", 1, MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET)
+    return fail_errno("write to " + path);
+  return {};
+}
+
+Result<Fd> fifo_listen(const std::string& path, mode_t mode) {
+  if (::mkfifo(path.c_str(), mode) < 0 && errno != EEXIST) return fail_errno("mkfifo " + path);
+  Fd fd(::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return fail_errno("open fifo " + path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) < 0) return fail_errno("fstat " + path);
+  if (!S_ISFIFO(st.st_mode)) return fail("open fifo " + path + ": not a fifo");
+  if (::fchmod(fd.get(), mode) < 0) return fail_errno("fchmod " + path);
+  return fd;
+}
+
+Result<void> fifo_trigger(const std::string& path, std::string_view request) {
+  // O_NONBLOCK: with no reader open() fails with ENXIO instead of hanging.
+  Fd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return fail_errno("open " + path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) < 0 || !S_ISFIFO(st.st_mode)) return fail("open " + path + ": not a fifo");
+  ssize_t n = ::write(fd.get(), request.data(), request.size());
+  if (n < 0) return fail_errno("write to " + path);
+  return {};
+}
+
 }  // namespace util

@@ -67,6 +67,17 @@ Result<void> set_nonblocking(int fd, bool on);
 Result<void> send_fd(int sock, int fd_to_pass);
 Result<Fd> recv_fd(int sock, Timeout timeout);
 
+// Wake a trigger server as Postfix clients do: connect, write `request`,
+// write one NUL byte in a second write, close. An EPIPE on the NUL (the
+// server already hung up, as qmgr does) is not an error.
+Result<void> unix_trigger(const std::string& path, std::string_view request, Timeout timeout);
+
+// A FIFO endpoint (master.cf type "fifo"): created with `mode` if missing,
+// opened read-write so it never reports EOF when writers come and go.
+Result<Fd> fifo_listen(const std::string& path, mode_t mode);
+// Write `request` to a FIFO without blocking when nobody listens.
+Result<void> fifo_trigger(const std::string& path, std::string_view request);
+
 struct PeerCredentials {
   pid_t pid = 0;
   uid_t uid = 0;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -166,4 +167,37 @@ TEST_CASE("recv_fd times out when nothing is sent and reports eof on close", "[s
   auto e = util::recv_fd(pair->second.get(), 1s);
   REQUIRE_FALSE(e);
   REQUIRE(e.error().kind == util::ErrorKind::kEof);
+}
+
+TEST_CASE("a UNIX trigger sends its bytes and then a NUL", "[socket]") {
+  test::TempDir dir;
+  std::string path = dir.file("pickup");
+  auto listener = util::unix_listen(path, 5);
+  REQUIRE(listener);
+  REQUIRE(util::unix_trigger(path, "W", 1s));
+  auto server = util::accept_with_timeout(listener->get(), 1s);
+  REQUIRE(server);
+  util::Stream s(std::move(*server), 1s);
+  auto all = s.read_exact(2);
+  REQUIRE(all);
+  REQUIRE(*all == std::string("W\0", 2));
+  auto rest = s.read_some(10);
+  REQUIRE_FALSE(rest);
+  REQUIRE(rest.error().kind == util::ErrorKind::kEof);
+}
+
+TEST_CASE("a FIFO trigger reaches a fifo listener and fails cleanly without one", "[socket]") {
+  test::TempDir dir;
+  std::string path = dir.file("qmgr");
+  REQUIRE(::mkfifo(path.c_str(), 0622) == 0);
+  auto nobody = util::fifo_trigger(path, "A");
+  REQUIRE_FALSE(nobody);
+  REQUIRE(nobody.error().sys_errno == ENXIO);
+  auto fifo = util::fifo_listen(path, 0622);
+  REQUIRE(fifo);
+  REQUIRE(util::fifo_trigger(path, "A"));
+  REQUIRE(util::fifo_trigger(path, "W"));
+  char buf[8];
+  REQUIRE(::read(fifo->get(), buf, sizeof buf) == 2);
+  REQUIRE(std::string(buf, 2) == "AW");
 }
