@@ -24,7 +24,7 @@ struct LineBuffer {
   ~LineBuffer() { std::free(data); }
 };
 
-// Calls fn for each stdin line without its newline; false at end of input.
+// Calls fn for each stdin line, without its newline, up to end of input.
 void for_each_stdin_line(const std::function<void(std::string_view)>& fn) {
   LineBuffer buf;
   for (;;) {
