@@ -34,7 +34,9 @@ struct DictOpenOptions {
   bool writable = false;  // open an existing table for update/remove (postmap -i, -d)
   bool fold_case = true;  // postmap -f turns this off
   // Key/value NUL convention when writing: true = Postfix's default for
-  // Berkeley DB (-N), false = -n. Readers ignore this and probe.
+  // Berkeley DB (-N), false = -n. Readers ignore this and probe; an update
+  // of an existing table follows the form its first successful probe found
+  // and uses this only while the form is still unknown (as Postfix).
   bool append_nul = true;
   DictDuplicates duplicates = DictDuplicates::kWarn;
   // File mode for created files (postmap copies the source file's mode).

@@ -111,10 +111,9 @@ class DbDict : public Dict {
         options_(options) {}
 
   ~DbDict() override {
-    if (!tmp_path_.empty()) {  // a build that was never committed
-      db_.reset();
-      os::unlink(tmp_path_.c_str());
-    }
+    // Close (and so flush) the database while a writer still holds its lock.
+    db_.reset();
+    if (!tmp_path_.empty()) os::unlink(tmp_path_.c_str());  // never committed
   }
 
   Result<void> open_reader() {

@@ -26,6 +26,14 @@ class PipemapDict : public Dict {
     return current;
   }
 
+  // A member with patterns makes the whole a pattern table (no partial-key
+  // searches), as Postfix merges its members' flags.
+  bool is_pattern() const override {
+    for (const auto& m : members_)
+      if (m->is_pattern()) return true;
+    return false;
+  }
+
   bool changed() const override {
     for (const auto& m : members_)
       if (m->changed()) return true;

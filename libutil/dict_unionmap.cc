@@ -31,6 +31,14 @@ class UnionmapDict : public Dict {
     return joined;
   }
 
+  // A member with patterns makes the whole a pattern table (no partial-key
+  // searches), as Postfix merges its members' flags.
+  bool is_pattern() const override {
+    for (const auto& m : members_)
+      if (m->is_pattern()) return true;
+    return false;
+  }
+
   bool changed() const override {
     for (const auto& m : members_)
       if (m->changed()) return true;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "libutil/dict.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -68,4 +69,15 @@ TEST_CASE("unionmap: joins every table's answer with commas", "[tables]") {
   REQUIRE_FALSE(r);
   REQUIRE(r.error().message ==
           "table unionmap:{inline:{x=b},fail:x}: query error: Application error");
+}
+
+TEST_CASE("a composite with a pattern member is itself a pattern table", "[tables]") {
+  REQUIRE_FALSE(open_or_fail("unionmap:{inline:{a=b},static:z}")->is_pattern());
+  REQUIRE_FALSE(open_or_fail("pipemap:{inline:{a=b}}")->is_pattern());
+  test::TempDir dir;
+  const std::string re = dir.write("re", "/^a/ b\n");
+  REQUIRE(open_or_fail("regexp:" + re)->is_pattern());
+  REQUIRE(open_or_fail("unionmap:{inline:{x=y},regexp:" + re + "}")->is_pattern());
+  REQUIRE(open_or_fail("pipemap:{regexp:" + re + ",inline:{b=c}}")->is_pattern());
+  REQUIRE(lookup(*open_or_fail("pipemap:{regexp:" + re + ",inline:{b=c}}"), "abc") == "c");
 }
