@@ -238,3 +238,52 @@ TEST_CASE("master and services write Postfix-format lines to maillog_file", "[ma
   CHECK(saw_service);
   CHECK(saw_script);
 }
+
+TEST_CASE("a service process exits after max_use clients and master starts another", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst("127.0.0.1:ECHO_PORT inet n - y - 1 test-echo -o max_use=2\n"
+                "postlog unix-dgram n - n - 1 postlogd\n");
+  REQUIRE(inst.start().exit_status == 0);
+  auto ask_pid = [&] {
+    Client c(inst.port());
+    return c.ask("pid");
+  };
+  std::string first = ask_pid();
+  CHECK(ask_pid() == first);
+  CHECK(master_test::eventually([&] { return !master_test::process_alive(std::stoi(first)); }));
+  std::string third = ask_pid();
+  CHECK(third != first);
+  CHECK(third.find_first_not_of("0123456789") == std::string::npos);
+}
+
+TEST_CASE("an idle service process exits after max_idle seconds", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst("127.0.0.1:ECHO_PORT inet n - y - 1 test-echo -o max_idle=1s\n"
+                "postlog unix-dgram n - n - 1 postlogd\n");
+  REQUIRE(inst.start().exit_status == 0);
+  std::string pid;
+  {
+    Client c(inst.port());
+    pid = c.ask("pid");
+  }
+  REQUIRE(master_test::process_alive(std::stoi(pid)));
+  CHECK(master_test::eventually([&] { return !master_test::process_alive(std::stoi(pid)); },
+                                std::chrono::seconds(5)));
+  // No throttling after a normal exit: the next client is served at once.
+  Client again(inst.port());
+  CHECK(again.ask("hello") == "echo: hello");
+  CHECK(inst.log().find("throttling") == std::string::npos);
+}
+
+TEST_CASE("a fifo service gets master's wake-up byte", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst("postlog unix-dgram n - n - 1 postlogd\n");
+  std::string out = inst.dir().file("fifo.out");
+  inst.write_master_cf("trigf fifo n n n 1 1 test-trigger -o test_trigger_file=" + out +
+                       "\npostlog unix-dgram n - n - 1 postlogd\n");
+  REQUIRE(inst.start().exit_status == 0);
+  struct stat st{};
+  REQUIRE(::stat(inst.dir().file("queue/public/trigf").c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  CHECK(eventually([&] { return inst.dir().read("fifo.out").find(" W") != std::string::npos; }));
+}
