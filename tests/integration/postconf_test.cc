@@ -214,6 +214,9 @@ TEST_CASE("postconf master.cf views match Postfix's", "[postconf][interop]") {
              {"-F", "*/*/chroot", "smtp/inet/command"},
              {"-F", "smtp/inet/bogus"},
              {"-P", "*/*/syslog_name"},
+             {"-Mx"},
+             {"-Px"},
+             {"-Mfx"},
          })
       check_same(dir.path(), args);
   }

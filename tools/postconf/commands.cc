@@ -87,9 +87,12 @@ int run(const Options& o) {
     conf::MasterCf cf = read_master_or_die(dir);
     MasterViewFlags flags{o.f, o.h, o.H};
     check_master_view_references(o, cf);
-    if (o.M) show_master_entries(cf, o.args, flags);
-    if (o.F) show_master_fields(cf, o.args, flags);
-    if (o.P) show_master_parameters(cf, o.args, flags);
+    // -x changes what is shown, not what the warnings quote.
+    conf::MasterCf shown = cf;
+    if (o.x) expand_master_options(o, shown);
+    if (o.M) show_master_entries(shown, o.args, flags);
+    if (o.F) show_master_fields(shown, o.args, flags);
+    if (o.P) show_master_parameters(shown, o.args, flags);
     std::fflush(stdout);
     warn_unused_master_parameters(o, cf);
     return 0;

@@ -242,4 +242,25 @@ void warn_unused_master_parameters(const Options& o, const conf::MasterCf& cf) {
   warn_unused(load_all(o, &cf), o, false);
 }
 
+void expand_master_options(const Options& o, conf::MasterCf& cf) {
+  Loaded l = load_all(o, &cf);
+  for (auto& e : cf.entries) {
+    conf::Config config = l.config;
+    config.set_override("service_name", e.service);
+    for (size_t i = 1; i + 1 < e.options_end; ++i) {
+      if (e.words[i] != "-o") continue;
+      std::string word = e.words[++i];
+      bool braced = word.size() >= 2 && word.front() == '{' && word.back() == '}';
+      if (braced) word = word.substr(1, word.size() - 2);
+      size_t eq = word.find('=');
+      if (eq == std::string::npos) continue;
+      std::string value = expanded(config, word.substr(eq + 1));
+      word = word.substr(0, eq + 1) + value;
+      if (word.find_first_of(" \t") != std::string::npos) word = "{" + word + "}";
+      e.words[i] = word;
+    }
+    conf::derive_master_options(e);
+  }
+}
+
 }  // namespace postconf

@@ -23,5 +23,8 @@ int show_parameters(const Options& options, const std::string& dir);
 // "./master.cf: unused parameter: a=1" warnings.
 void check_master_view_references(const Options& options, const conf::MasterCf& cf);
 void warn_unused_master_parameters(const Options& options, const conf::MasterCf& cf);
+// -Mx/-Fx/-Px: expand the values of each entry's -o options, with
+// $service_name standing for the entry's service.
+void expand_master_options(const Options& options, conf::MasterCf& cf);
 
 }  // namespace postconf
