@@ -2,6 +2,8 @@
 // 3.7.11 (`postalias` then `postalias -s`).
 #include "libmail/alias_source.h"
 
+#include "tests/support/log_capture.h"
+
 #include <catch.hpp>
 #include <cstdio>
 #include <memory>
@@ -145,4 +147,22 @@ TEST_CASE("postalias treats percent, bang and pipe as specials", "[tables]") {
   CHECK(value_of("c11: a = b=\"q\"") == "a = b= \"q\"");
   CHECK(value_of("e1: a\\%b") == "\"a%b\"");
   CHECK(value_of("e4: a\\=b") == "a=b");
+}
+
+TEST_CASE("postalias names the file and first line of each rejected entry", "[tables]") {
+  test::LogCapture log;
+  auto entries = read_all("ok: x\nnocolon\n  continued\nremote@host: y\n  leading\n");
+  CHECK(entries.size() == 1);
+  CHECK(log.lines() == std::vector<std::string>{
+                           "warning: aliases, line 2: need name:value pair",
+                           "warning: aliases, line 4: name must be local"});
+}
+
+TEST_CASE("postalias warns about a continuation with nothing to continue", "[tables]") {
+  test::LogCapture log;
+  auto entries = read_all("  leading: x\n");
+  CHECK(entries.empty());
+  CHECK(log.lines() == std::vector<std::string>{
+                           "warning: aliases: logical line must not start with whitespace: "
+                           "\"  leading: x\""});
 }
