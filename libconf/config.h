@@ -11,7 +11,13 @@
 // processing error" (other programs; what the plain get forms do).
 // Precedence of raw(): set_override (-o), main.cf, built-in default (computed
 // ones such as myhostname see main.cf, as in Postfix), then the per-service
-// names made known with declare_service().
+// names made known with declare_service(). process_id, process_name and
+// service_name are never taken from main.cf (Postfix ignores them there).
+// For postconf: the table itself (conf::builtin_defaults, conf::is_builtin,
+// conf::service_parameters) is in libconf/parameters.h; main.cf parsing on
+// its own in libconf/main_cf.h; expansion on its own in libconf/expand.h.
+// A default-constructed Config has no main.cf (postconf -d's view); a
+// moved-from Config may only be assigned to or destroyed.
 #pragma once
 
 #include <memory>
