@@ -46,14 +46,16 @@ std::string master_cf_path(const conf::Config& config) {
 conf::Config load_config(const Options& o) {
   conf::LoadOptions lo;
   if (o.explicit_config_dir) lo.config_dir = o.config_dir;
-  lo.warn = true;
+  lo.warn = !o.d;  // -d does not read main.cf, so it has nothing to say about it
   // -d and the master.cf views do not need main.cf.
   lo.require_main_cf = !o.d && !o.M && !o.F && !o.P;
   auto config = conf::Config::load(lo);
   if (!config) util::msg_fatal(config.error().message);
   for (const auto& arg : o.overrides) {
     size_t eq = arg.find('=');
-    if (eq == std::string::npos) util::msg_fatal("bad -o argument: " + arg);
+    if (eq == std::string::npos)
+      util::msg_fatal("invalid parameter override: " + arg + ": missing '=' after attribute name");
+    if (eq == 0) util::msg_fatal("invalid parameter override: " + arg + ": missing attribute name");
     config->set_override(arg.substr(0, eq), arg.substr(eq + 1));
   }
   return std::move(*config);
