@@ -8,6 +8,7 @@
 #include <array>
 
 #include "libutil/dict_types.h"
+#include "libutil/log.h"
 
 namespace util {
 
@@ -20,6 +21,12 @@ std::unexpected<Error> Dict::op_error(std::string_view operation,
 std::unexpected<Error> Dict::unsupported(std::string_view operation) const {
   return fail("table " + type_name() + ": " + std::string(operation) +
               " operation is not supported");
+}
+
+void Dict::warn_empty_result(std::string_view key) const {
+  msg_warn("table " + type_name() + ": key " + std::string(key) +
+           ": empty string result is not allowed");
+  msg_warn("table " + type_name() + " should return NO RESULT in case of NOT FOUND");
 }
 
 Result<void> Dict::update(std::string_view, std::string_view) { return unsupported("update"); }

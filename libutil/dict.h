@@ -84,6 +84,9 @@ class Dict {
   std::unexpected<Error> op_error(std::string_view operation, std::string_view reason) const;
   // "table TYPE:NAME: OPERATION operation is not supported".
   std::unexpected<Error> unsupported(std::string_view operation) const;
+  // Postfix's two warnings when a table answers "" for KEY (inline:{a=},
+  // static:{}); the empty answer still counts as found.
+  void warn_empty_result(std::string_view key) const;
 
  private:
   std::string type_;

@@ -32,13 +32,18 @@ bool MemoryDict::erase(std::string_view key) {
 Result<std::optional<std::string>> MemoryDict::lookup(std::string_view key) {
   auto it = index_.find(fold(key));
   if (it == index_.end()) return std::nullopt;
-  return entries_[it->second]->second;
+  const std::string& value = entries_[it->second]->second;
+  if (value.empty()) warn_empty_result(key);
+  return value;
 }
 
 Result<void> MemoryDict::for_each(
     const std::function<void(std::string_view, std::string_view)>& fn) {
-  for (const auto& e : entries_)
-    if (e) fn(e->first, e->second);
+  for (const auto& e : entries_) {
+    if (!e) continue;
+    if (e->second.empty()) warn_empty_result(e->first);
+    fn(e->first, e->second);
+  }
   return {};
 }
 

@@ -13,7 +13,10 @@ class StaticDict : public Dict {
  public:
   StaticDict(std::string name, std::string value)
       : Dict("static", std::move(name)), value_(std::move(value)) {}
-  Result<std::optional<std::string>> lookup(std::string_view) override { return value_; }
+  Result<std::optional<std::string>> lookup(std::string_view key) override {
+    if (value_.empty()) warn_empty_result(key);
+    return value_;
+  }
 
  private:
   std::string value_;

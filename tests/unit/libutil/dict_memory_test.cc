@@ -126,3 +126,19 @@ TEST_CASE("internal: starts empty and takes updates in memory", "[tables]") {
   // A new open is a new, empty table.
   REQUIRE(lookup(*open_or_fail("internal:cache"), "a") == std::nullopt);
 }
+
+TEST_CASE("an empty answer is found but warned about as Postfix does", "[tables]") {
+  test::LogCapture log;
+  REQUIRE(lookup(*open_or_fail("inline:{a=,b=1}"), "A") == "");
+  REQUIRE(log.lines() == std::vector<std::string>{
+                             "warning: table inline:{a=,b=1}: key A: empty string result is not "
+                             "allowed",
+                             "warning: table inline:{a=,b=1} should return NO RESULT in case of "
+                             "NOT FOUND"});
+  log.clear();
+  REQUIRE(lookup(*open_or_fail("static:{ }"), "AB") == "");
+  REQUIRE(log.contains("warning: table static:{ }: key AB: empty string result is not allowed"));
+  log.clear();
+  REQUIRE(lookup(*open_or_fail("inline:{a=1}"), "a") == "1");
+  REQUIRE(log.lines().empty());
+}
