@@ -2,6 +2,8 @@
 
 #include <event2/event.h>
 
+#include <unistd.h>
+
 #include <map>
 #include <memory>
 
@@ -66,7 +68,9 @@ void on_client(evutil_socket_t fd, short, void* arg) {
       drop_client(loop, fd);
       return;
     }
+    ::alarm(static_cast<unsigned>(loop.daemon->daemon_timeout.count()));  // watchdog
     bool keep = (*loop.handler)(client->stream, *loop.daemon);
+    ::alarm(0);
     if (!client->stream.flush() || !keep) {
       drop_client(loop, fd);
       return;

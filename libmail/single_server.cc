@@ -2,6 +2,8 @@
 
 #include <poll.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 
@@ -36,7 +38,10 @@ void single_server_main(int argc, char** argv, std::string_view program,
     master.busy();
     {
       util::Stream stream(std::move(**client), daemon.ipc_timeout);
+      // Postfix's watchdog: a process stuck this long is killed.
+      ::alarm(static_cast<unsigned>(daemon.daemon_timeout.count()));
       handler(stream, daemon);
+      ::alarm(0);
       (void)stream.flush();
     }
     master.idle();

@@ -65,7 +65,9 @@ void trigger_server_main(int argc, char** argv, std::string_view program,
       request = read_request(std::move(**client));
     }
     master.busy();
+    ::alarm(static_cast<unsigned>(daemon.daemon_timeout.count()));  // watchdog
     handler(request, daemon);
+    ::alarm(0);
     master.idle();
     if (daemon.max_use > 0 && ++served >= daemon.max_use) server_exit(daemon, hooks);
   }

@@ -287,3 +287,17 @@ TEST_CASE("a fifo service gets master's wake-up byte", "[master][slow]") {
   CHECK(S_ISFIFO(st.st_mode));
   CHECK(eventually([&] { return inst.dir().read("fifo.out").find(" W") != std::string::npos; }));
 }
+
+TEST_CASE("postfix start fails with master's reason when an endpoint cannot be bound", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  // Someone else already listens on the service's port.
+  auto taken = util::inet_listen("127.0.0.1:" + std::to_string(inst.port()), 5);
+  REQUIRE(taken);
+  auto start = inst.start();
+  CHECK(start.exit_status == 1);
+  CHECK(start.err.find("master: fatal: bind 127.0.0.1 port " + std::to_string(inst.port()) +
+                       ": Address already in use") != std::string::npos);
+  CHECK_FALSE(inst.master_pid().has_value());
+  CHECK(inst.postfix("status").exit_status == 1);
+}
