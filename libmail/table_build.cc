@@ -109,6 +109,27 @@ void update_or_die(util::Dict& dict, std::string_view key, std::string_view valu
   if (!r) util::msg_fatal(r.error().message);
 }
 
+// Writes entries with keys folded here, ASCII only as Postfix folds table
+// keys, into one reused buffer: on a 200,000-line build the table's own
+// per-key folding (a new string and a tolower() call per byte) is a visible
+// share of the CPU time, so the table is opened with fold_case off instead.
+class FoldingWriter {
+ public:
+  FoldingWriter(util::Dict& dict, bool fold) : dict_(dict), fold_(fold) {}
+  void put(std::string_view key, std::string_view value) {
+    if (!fold_) return update_or_die(dict_, key, value);
+    folded_.assign(key);
+    for (char& c : folded_)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    update_or_die(dict_, folded_, value);
+  }
+
+ private:
+  util::Dict& dict_;
+  bool fold_;
+  std::string folded_;
+};
+
 // postalias' YP entries never have a NUL and keep their case, whatever -n/-f
 // say, so they go in through a second handle opened for exactly that.
 void add_yp_entries(const conf::Config& config, const TableName& table) {
@@ -158,7 +179,7 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
   util::DictOpenOptions open_opt;
   open_opt.create = !opt.incremental;
   open_opt.writable = true;
-  open_opt.fold_case = opt.fold_case;
+  open_opt.fold_case = false;  // FoldingWriter does it
   open_opt.append_nul = opt.append_nul;
   open_opt.duplicates = opt.duplicates;
   open_opt.create_mode = opt.copy_mode && have_stat ? static_cast<int>(st.st_mode & 07777) : 0644;
@@ -174,10 +195,10 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
     if (!empty) util::msg_fatal(std::string("open /dev/null: ") + std::strerror(errno));
     source = empty.get();
   }
+  FoldingWriter writer(**dict, opt.fold_case);
   if (opt.kind == TableToolKind::kPostalias) {
-    auto r = read_alias_source(source, source_name, [&](const AliasEntry& e) {
-      update_or_die(**dict, e.name, e.value);
-    });
+    auto r = read_alias_source(source, source_name,
+                               [&](const AliasEntry& e) { writer.put(e.name, e.value); });
     if (!r) util::msg_fatal(r.error().message);
     // sendmail's "this database is complete" marker; it follows -n/-N. An
     // incremental run finds it already there, which is no duplicate to warn of.
@@ -188,10 +209,10 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
     auto r = util::read_postmap_source(source, source_name,
                                  [&](std::string_view key, std::string_view value, int line) {
                                    if (!opt.base64) {
-                                     update_or_die(**dict, key, value);
+                                     writer.put(key, value);
                                    } else if (auto encoded =
                                                   base64_of_files(value, source_name, line)) {
-                                     update_or_die(**dict, key, *encoded);
+                                     writer.put(key, *encoded);
                                    }
                                  });
     if (!r) util::msg_fatal(r.error().message);
