@@ -82,19 +82,29 @@ Daemon daemon_init(int argc, char** argv, std::string_view program) {
   conf::LoadOptions load;
   if (const char* dir = std::getenv("MAIL_CONFIG"); dir && *dir) load.config_dir = dir;
   load.require_main_cf = false;
-  auto config = conf::Config::load(load);
-  if (!config) util::msg_fatal(config.error().message);
+  load.warn = false;
+  auto quiet = conf::Config::load(load);
+  if (!quiet) util::msg_fatal(quiet.error().message);
 
   Daemon d;
   d.program = std::string(program);
   d.options = std::move(*opts);
-  d.config = std::move(*config);
-  for (const auto& [name, value] : d.options.overrides) d.config.set_override(name, value);
-  d.config.set_override("service_name", d.options.service_name);
-
-  // The log sink needs syslog_name, which may say $service_name.
+  auto apply = [&](conf::Config& config) {
+    for (const auto& [name, value] : d.options.overrides) config.set_override(name, value);
+    config.set_override("service_name", d.options.service_name);
+  };
+  // The log sink needs syslog_name (which may say $service_name), so it is
+  // set up from a quiet first read; the second read then logs main.cf
+  // warnings ("overriding earlier entry") where Postfix daemons log them.
+  apply(*quiet);
   MailLogOptions log;
   log.to_stderr = ::isatty(2);
+  mail_log_init(*quiet, program, log);
+  load.warn = true;
+  auto config = conf::Config::load(load);
+  if (!config) util::msg_fatal(config.error().message);
+  d.config = std::move(*config);
+  apply(d.config);
   mail_log_init(d.config, program, log);
 
   d.max_idle = std::chrono::seconds(d.config.get_time("max_idle"));

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "libconf/config.h"
 #include "libmail/mail_log.h"
 #include "libutil/fd.h"
 #include "libutil/lock.h"
@@ -91,10 +92,17 @@ int master_main(int argc, char** argv) {
   Options opts = parse(argc, argv);
   ::umask(022);
 
-  auto settings = load_master_settings(opts.config_dir);
-  if (!settings) util::msg_fatal(settings.error().message);
   mail::MailLogOptions log;
   log.to_stderr = !opts.test;
+  {
+    // Log set-up first, so main.cf warnings reach the mail log too.
+    conf::LoadOptions quiet;
+    quiet.config_dir = opts.config_dir;
+    quiet.warn = false;
+    if (auto config = conf::Config::load(quiet)) mail::mail_log_init(*config, "master", log);
+  }
+  auto settings = load_master_settings(opts.config_dir);
+  if (!settings) util::msg_fatal(settings.error().message);
   mail::mail_log_init(settings->config, "master", log);
 
   if (::chdir(settings->queue_directory.c_str()) < 0)

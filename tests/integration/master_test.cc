@@ -301,3 +301,34 @@ TEST_CASE("postfix start fails with master's reason when an endpoint cannot be b
   CHECK_FALSE(inst.master_pid().has_value());
   CHECK(inst.postfix("status").exit_status == 1);
 }
+
+TEST_CASE("a conditional wake-up (N?) goes only to a service that has a process", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst("postlog unix-dgram n - n - 1 postlogd\n");
+  std::string out = inst.dir().file("cond.out");
+  inst.write_master_cf("trigq unix n n n 1? 1 test-trigger -o test_trigger_file=" + out +
+                       "\npostlog unix-dgram n - n - 1 postlogd\n");
+  REQUIRE(inst.start().exit_status == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(inst.dir().read("cond.out").empty());
+  {
+    // A client of our own starts the process; from then on master wakes it.
+    auto fd = util::unix_connect(inst.dir().file("queue/public/trigq"), std::chrono::seconds(5));
+    REQUIRE(fd);
+    REQUIRE(::write(fd->get(), "X", 1) == 1);
+  }
+  CHECK(eventually([&] { return inst.dir().read("cond.out").find(" W\\0") != std::string::npos; }));
+  CHECK(inst.dir().read("cond.out").find(" X\n") != std::string::npos);
+}
+
+TEST_CASE("service processes log main.cf warnings to the mail log", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices, "max_use = 50\nmax_use = 60\n");
+  REQUIRE(inst.start().exit_status == 0);
+  {
+    Client c(inst.port());
+    CHECK(c.ask("param max_use") == "60");
+  }
+  CHECK(inst.log_has("postfix/test-echo["));
+  CHECK(inst.log_has("]: warning: " + inst.path() + "/main.cf, line 9: overriding earlier entry: max_use=50"));
+}
