@@ -96,6 +96,10 @@ Result<DbHandle> open_handle(DBTYPE type, const std::string& path, u_int32_t fla
   if (building) db->set_cachesize(raw, 0, kBuildCacheBytes, 0);
   if (int err = db->open(raw, nullptr, path.c_str(), nullptr, type, flags, mode); err != 0)
     return fail("open database " + path + ": " + db_error_text(err), err > 0 ? err : EINVAL);
+  // Berkeley DB opens its file without close-on-exec; a daemon's children
+  // (pipe deliveries) must not inherit table files.
+  int dbfd = -1;
+  if (db->fd(raw, &dbfd) == 0 && dbfd >= 0) ::fcntl(dbfd, F_SETFD, FD_CLOEXEC);
   return db;
 }
 
@@ -148,9 +152,9 @@ class DbDict : public Dict {
     std::string pattern = path_ + ".XXXXXX";
     std::vector<char> buf(pattern.begin(), pattern.end());
     buf.push_back('\0');
-    int fd = ::mkstemp(buf.data());
-    if (fd < 0) return fail_errno("open database " + path_);
-    ::close(fd);
+    Fd reserved(::mkstemp(buf.data()));
+    if (!reserved) return fail_errno("open database " + path_);
+    reserved.reset();
     std::string tmp(buf.data());
     // Berkeley DB wants to create the file itself; DB_EXCL keeps the name ours.
     os::unlink(tmp.c_str());

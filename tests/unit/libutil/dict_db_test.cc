@@ -1,6 +1,7 @@
 // hash: and btree: tables against real Berkeley DB files, including files
 // built by Postfix's own postmap (committed samples and, where installed,
 // the oracle run live).
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -303,4 +304,21 @@ TEST_CASE("the Berkeley DB parameters match Postfix's files", "[tables][interop]
   auto b = test::run({"/usr/bin/db_dump", "-p", dir.file("b.db")});
   REQUIRE(b.out.find("type=btree\ndb_pagesize=4096\n") != std::string::npos);
   REQUIRE(b.out.find(" a\n 1\n") != std::string::npos);
+}
+
+TEST_CASE("table files are not inherited by programs the process runs", "[tables]") {
+  test::TempDir dir;
+  build("hash:" + dir.file("t"), {{"a", "1"}});
+  auto d = open_or_fail("hash:" + dir.file("t"));
+  // Every fd open on t.db must carry close-on-exec.
+  int checked = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    if (ec || target.string() != dir.file("t.db")) continue;
+    int fd = std::stoi(e.path().filename().string());
+    REQUIRE((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+    ++checked;
+  }
+  REQUIRE(checked >= 2);  // the lock fd and Berkeley DB's own
 }
