@@ -254,6 +254,7 @@ util::Result<MasterCf> parse_master_cf(const std::string& path, std::string_view
                                        bool warn) {
   MasterCf cf;
   cf.path = path;
+  cf.missing_final_newline = !text.empty() && text.back() != '\n';
   std::string_view rest = text;
   while (!rest.empty()) {
     size_t nl = rest.find('\n');

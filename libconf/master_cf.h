@@ -48,6 +48,8 @@ struct MasterCf {
   std::string path;
   std::vector<MasterEntry> entries;
   std::vector<std::string> lines;  // the file as read, for editing
+  // The last line had no '\n' (editing copies it without one, as Postfix).
+  bool missing_final_newline = false;
 };
 
 // Errors name the file and line: "/etc/postfix/master.cf: line 12: field

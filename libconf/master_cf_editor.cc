@@ -87,8 +87,9 @@ util::Result<std::pair<std::string, std::string>> split_assignment(const std::st
   return std::make_pair(key, std::string(util::trim(std::string_view(arg).substr(eq + 1))));
 }
 
-std::string render(const std::vector<std::string>& lines, const std::vector<EditedEntry>& entries,
+std::string render(const MasterCf& cf, const std::vector<EditedEntry>& entries,
                    const std::vector<MasterEntry>& appended) {
+  const std::vector<std::string>& lines = cf.lines;
   std::map<int, size_t> by_first_line;
   for (size_t i = 0; i < entries.size(); ++i) by_first_line[entries[i].entry.first_line] = i;
   std::string out;
@@ -96,26 +97,27 @@ std::string render(const std::vector<std::string>& lines, const std::vector<Edit
   const EditedEntry* current = nullptr;
   for (size_t n = 0; n < lines.size(); ++n) {
     const std::string& line = lines[n];
+    const char* end = n + 1 == lines.size() && cf.missing_final_newline ? "" : "\n";
     if (is_blank_or_comment(line)) {
-      out += line + "\n";
+      out += line + end;
       continue;
     }
     auto it = by_first_line.find(static_cast<int>(n) + 1);
     if (it == by_first_line.end()) {  // continuation line (or stray indented line)
       Action a = current ? current->action : Action::kKeep;
-      if (a == Action::kKeep) out += line + "\n";
-      if (a == Action::kComment) out += "#" + line + "\n";
+      if (a == Action::kKeep) out += line + end;
+      if (a == Action::kComment) out += "#" + line + end;
       continue;
     }
     out += pending;
     pending.clear();
     current = &entries[it->second];
     switch (current->action) {
-      case Action::kKeep: out += line + "\n"; break;
+      case Action::kKeep: out += line + end; break;
       case Action::kRewrite: pending = format_master_entry(current->entry, true); break;
       case Action::kReplace: out += format_master_entry(current->entry, true); break;
       case Action::kDelete: break;
-      case Action::kComment: out += "#" + line + "\n"; break;
+      case Action::kComment: out += "#" + line + end; break;
     }
   }
   out += pending;
@@ -248,7 +250,7 @@ util::Result<std::string> edit_master_cf_text(const MasterCf& cf, MasterEditMode
       }
     }
   }
-  return render(cf.lines, entries, appended);
+  return render(cf, entries, appended);
 }
 
 util::Result<void> edit_master_cf(const std::string& path, MasterEditMode mode,

@@ -273,6 +273,10 @@ TEST_CASE("postconf master.cf edits leave the same file as Postfix's", "[postcon
   check_same_edit("", tricky, {"-Pe", "e/unix/x=9", "e/unix/new=1", "r/unix/n=2"});
   check_same_edit("", tricky, {"-PX", "e/unix/w"});
   check_same_edit("", tricky, {"-Fe", "q/unix/chroot=y"});
+  const std::string no_final_newline = "a unix - - - - - cmd\nb unix - - - - - cmd2";
+  check_same_edit("", no_final_newline, {"-MX", "a/unix"});
+  check_same_edit("", no_final_newline, {"-Me", "c/unix = c unix - - - - - x"});
+  check_same_edit("", no_final_newline, {"-M#", "b/unix"});
   check_same_edit("", data("master.cf.debian"), {"-M#", "maildrop/unix"});
   check_same_edit("", data("master.cf.debian"), {"-Fe", "*/*/chroot=n"});
 }
