@@ -98,7 +98,8 @@ Daemon daemon_init(int argc, char** argv, std::string_view program) {
   // warnings ("overriding earlier entry") where Postfix daemons log them.
   apply(*quiet);
   MailLogOptions log;
-  log.to_stderr = ::isatty(2);
+  // Under master stderr is /dev/null; run by hand, the person sees it.
+  log.to_stderr = true;
   mail_log_init(*quiet, program, log);
   load.warn = true;
   auto config = conf::Config::load(load);

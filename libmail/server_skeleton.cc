@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string>
 
 #include "libmail/master_proto.h"
 #include "libutil/lock.h"
+#include "libutil/log.h"
 #include "libutil/socket.h"
 
 namespace mail {
@@ -62,6 +64,11 @@ util::Result<std::optional<util::Fd>> MasterLink::accept_client() {
 
 Daemon server_start(int argc, char** argv, std::string_view program, const ServerHooks& hooks) {
   Daemon daemon = daemon_init(argc, argv, program);
+  // Without master's endpoint there is nothing to serve (and poll() on a
+  // closed fd would spin): this program is meant to be started by master.
+  if (::fcntl(kMasterListenFd, F_GETFD) < 0)
+    util::msg_fatal("no service endpoint on file descriptor " + std::to_string(kMasterListenFd) +
+                    ": " + daemon.program + " is started by the master daemon");
   if (hooks.pre_jail) hooks.pre_jail(daemon);
   daemon_enter_jail(daemon);
   if (hooks.post_jail) hooks.post_jail(daemon);

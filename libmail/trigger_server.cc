@@ -24,6 +24,8 @@ std::string read_request(util::Fd fd) {
     auto chunk = stream.read_some(kMaxRequest - request.size());
     if (!chunk) break;
     request += *chunk;
+    // The NUL ends a request (Postfix clients send it last, then close).
+    if (!request.empty() && request.back() == '\0') break;
   }
   return request;
 }

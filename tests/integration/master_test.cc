@@ -334,3 +334,9 @@ TEST_CASE("service processes log main.cf warnings to the mail log", "[master][sl
   CHECK(inst.log_has("postfix/test-echo["));
   CHECK(inst.log_has("]: warning: " + inst.path() + "/main.cf, line 9: overriding earlier entry: max_use=50"));
 }
+
+TEST_CASE("a service program run without master says so and exits", "[master]") {
+  auto r = test::run({test::daemon("test-echo")}, {});
+  CHECK(r.exit_status == 1);
+  CHECK(r.err.find("test-echo: fatal: no service endpoint on file descriptor 6") != std::string::npos);
+}
