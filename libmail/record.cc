@@ -73,6 +73,12 @@ int RecordReader::get_byte() {
   return static_cast<unsigned char>(buf_[pos_++]);
 }
 
+int RecordReader::peek() {
+  if (fd_ < 0) return pos_ < mem_.size() ? static_cast<unsigned char>(mem_[pos_]) : -1;
+  if (pos_ >= buf_.size() && !fill()) return -1;
+  return static_cast<unsigned char>(buf_[pos_]);
+}
+
 util::Result<void> RecordReader::seek(off_t offset) {
   if (offset < 0) return util::fail("seek to bad offset " + std::to_string(offset));
   if (fd_ < 0) {

@@ -86,6 +86,10 @@ class RecordReader {
   // type 84", "too many length bits, record type 84", "illegal length -1,
   // record type 84", "unexpected EOF in data, record type 84 length 952".
   util::Result<std::optional<Record>> next();
+  // The next byte (a record's type byte at a record boundary) without
+  // consuming it; -1 at the end of input. Postfix judges a file by its first
+  // type byte before reading any length.
+  int peek();
   // Offset of the next record.
   off_t offset() const { return offset_; }
   // Continue reading at `offset` (follows a pointer record, postcat -s).

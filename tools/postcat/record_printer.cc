@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <string_view>
 
@@ -72,10 +73,19 @@ bool is_header(std::string_view line) {
   return i < line.size() && line[i] == ':';
 }
 
+std::string c_string(const std::string& s) { return s.substr(0, s.find('\0')); }
+
 std::string_view trim_blanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// Postfix's logging shows every byte outside printable ASCII as '?'.
+void warn(std::string text) {
+  for (char& c : text)
+    if (c < 32 || c > 126) c = '?';
+  util::msg_warn(text);
 }
 
 class Printer {
@@ -87,7 +97,10 @@ class Printer {
   void prefix(const mail::Record& r) {
     char buf[64];
     if (o_.offsets) {
-      std::snprintf(buf, sizeof buf, "%9ld ", static_cast<long>(r.offset));
+      // A record reached through pointer or padding records shows where
+      // that run began, as Postfix's reader reports it.
+      off_t at = shown_offset_ >= 0 ? shown_offset_ : r.offset;
+      std::snprintf(buf, sizeof buf, "%9ld ", static_cast<long>(at));
       out(buf);
     }
     if (o_.types) {
@@ -103,37 +116,39 @@ class Printer {
   }
 
   void text(const mail::Record& r) {
-    bool labelled = o_.offsets || o_.types || o_.verbose;
-    if (labelled) prefix(r);
+    prefix(r);
     if (o_.verbose) out(r.type == rec::kCont ? "unterminated_text: " : "regular_text: ");
     out(r.data);
-    if (labelled || r.type != rec::kCont) out("\n");
+    // -d alone keeps L pieces on one line (type numbers inline), as Postfix.
+    if (o_.offsets || o_.verbose || r.type != rec::kCont) out("\n");
   }
 
   void named(const mail::Record& r) {
     prefix(r);
+    // Postfix prints these payloads as C strings: a NUL ends them.
+    const std::string text = c_string(r.data);
     switch (r.type) {
       case rec::kSize:
-        out("message_size: " + r.data + "\n");
-        if (!mail::parse_size_record(r.data)) util::msg_warn("invalid size record: " + r.data);
+        out("message_size: " + text + "\n");
+        if (!mail::parse_size_record(text)) warn("invalid size record: " + text);
         return;
       case rec::kTime:
       case rec::kWarn:
-        out(std::string(record_name(r.type)) + ": " + ctime_text(r.data) + "\n");
+        out(std::string(record_name(r.type)) + ": " + ctime_text(text) + "\n");
         return;
       case rec::kAttr: {
-        std::string_view data = r.data;
+        std::string_view data = text;
         while (!data.empty() && (data.front() == ' ' || data.front() == '\t')) data.remove_prefix(1);
         auto eq = data.find('=');
         if (eq == std::string_view::npos) {
-          util::msg_warn(name_ + ": malformed attribute: missing '=' after attribute name: " +
-                         r.data);
+          warn(name_ + ": malformed attribute: missing '=' after attribute name: " +
+                         text);
           return;
         }
         auto attr = trim_blanks(data.substr(0, eq));
         auto value = trim_blanks(data.substr(eq + 1));
         if (attr.empty()) {
-          util::msg_warn(name_ + ": malformed attribute: missing attribute name: " + r.data);
+          warn(name_ + ": malformed attribute: missing attribute name: " + text);
           return;
         }
         if (attr == "create_time")
@@ -143,8 +158,14 @@ class Printer {
         return;
       }
       default:
-        out(std::string(record_name(r.type)) + ": " + r.data + "\n");
+        out(std::string(record_name(r.type)) + ": " + text + "\n");
     }
+  }
+
+  // Whether the section a record falls in is being printed.
+  bool shown(bool in_content, bool in_header) const {
+    if (!in_content) return o_.envelope;
+    return in_header ? o_.header : o_.body;
   }
 
   void run(int fd) {
@@ -152,6 +173,13 @@ class Printer {
     if (o_.start > 0) {
       // A pipe cannot seek; reading on from its start is the best effort.
       (void)reader.seek(o_.start);
+    }
+    if (o_.start == 0) {
+      int type = reader.peek();
+      if (type >= 0 && !valid_first_type(static_cast<char>(type))) {
+        warn(name_ + ": input is not a valid queue file");
+        return;
+      }
     }
     enum { kEnvelope, kContent, kExtracted } state = kEnvelope;
     bool first = true;
@@ -161,74 +189,92 @@ class Printer {
       auto next = reader.next();
       if (!next) {
         std::fflush(stdout);
-        util::msg_warn(name_ + ": " + next.error().message);
+        warn(name_ + ": " + next.error().message);
         util::msg_fatal("record read error");
       }
       if (!*next) return;
       const mail::Record& r = **next;
+      if (!o_.verbose && (r.type == rec::kPointer || r.type == rec::kDeleted)) {
+        if (run_start_ < 0) run_start_ = r.offset;
+      } else {
+        shown_offset_ = run_start_;
+        run_start_ = -1;
+      }
       if (first) {
         first = false;
         if (r.offset == 0) {
-          if (!valid_first_type(r.type)) {
-            util::msg_warn(name_ + ": input is not a valid queue file");
-            return;
-          }
           heading(nullptr, "ENVELOPE RECORDS");
-          // Header or body only: jump straight to the content, as Postfix
-          // does, so a damaged envelope does not matter.
-          if (!o_.envelope && o_.start == 0 && r.type == rec::kSize) {
-            if (auto size = mail::parse_size_record(r.data)) {
-              if (auto s = reader.seek(size->data_offset); s) {
-                state = kContent;
-                in_header = line_start = true;
-                seen_header = false;
-                continue;
-              }
-            }
-          }
         }
+      }
+      // Header or body only: jump straight to the content, as Postfix
+      // does, so a damaged envelope does not matter.
+      if (!o_.envelope && state == kEnvelope && r.type == rec::kSize) {
+        auto size = mail::parse_size_record(c_string(r.data));
+        if (!size) {
+          warn("invalid size record: " + c_string(r.data));
+          util::msg_fatal("seek error: Invalid argument");
+        }
+        if (auto s = reader.seek(size->data_offset); !s) {
+          std::fflush(stdout);
+          util::msg_fatal("seek error: " + std::string(std::strerror(s.error().sys_errno)));
+        }
+        state = kContent;
+        in_header = line_start = true;
+        seen_header = false;
+        continue;
       }
       switch (r.type) {
         case rec::kPointer: {
-          std::string_view digits = r.data;
+          if (o_.verbose && shown(state == kContent, in_header)) {
+            prefix(r);
+            out("pointer_record: " + c_string(r.data) + "\n");
+          }
+          const std::string pointer = c_string(r.data);
+          std::string_view digits = pointer;
           while (!digits.empty() && (digits.front() == ' ' || digits.front() == '\t'))
             digits.remove_prefix(1);
           if (digits.find_first_not_of("0123456789") != std::string_view::npos) {
             std::fflush(stdout);
-            util::msg_warn(name_ + ": malformed pointer record value: " + r.data);
-            util::msg_fatal("record read error");
+            warn(name_ + ": malformed pointer record value: " + pointer);
+            util::msg_fatal(o_.verbose ? "bad pointer record, or input is not seekable"
+                                       : "record read error");
           }
           long target = std::atol(std::string(digits).c_str());
           if (target <= 0) continue;
           if (++jumps > kMaxPointerJumps) {
             std::fflush(stdout);
-            util::msg_warn(name_ + ": too many pointer records");
+            warn(name_ + ": too many pointer records");
             util::msg_fatal("record read error");
           }
           if (auto s = reader.seek(target); !s) {
             std::fflush(stdout);
-            util::msg_warn(name_ + ": " + s.error().message);
+            warn(name_ + ": " + s.error().message);
             util::msg_fatal("record read error");
           }
           continue;
         }
         case rec::kDeleted:
+          if (o_.verbose && shown(state == kContent, in_header)) {
+            prefix(r);
+            out("padding: " + c_string(r.data) + "\n");
+          }
           continue;
         case rec::kMessage:
-          if (state != kEnvelope) util::msg_warn(name_ + ": out-of-order message content marker");
+          if (state != kEnvelope) warn(name_ + ": out-of-order message content marker");
           heading(&r, "MESSAGE CONTENTS");
           state = kContent;
           in_header = line_start = true;
           seen_header = false;
           continue;
         case rec::kExtract:
-          if (state != kContent) util::msg_warn(name_ + ": out-of-order extracted segment marker");
+          if (state != kContent) warn(name_ + ": out-of-order extracted segment marker");
           heading(&r, "HEADER EXTRACTED");
           if (!o_.envelope) return;  // nothing after X is header or body
           state = kExtracted;
           continue;
         case rec::kEnd:
-          if (state != kExtracted) util::msg_warn(name_ + ": out-of-order message end marker");
+          // Observed: E straight after the envelope is not worth a warning.
+          if (state == kContent) warn(name_ + ": out-of-order message end marker");
           heading(&r, "MESSAGE FILE END");
           return;
         default:
@@ -262,6 +308,8 @@ class Printer {
  private:
   std::string name_;
   PrintOptions o_;
+  off_t shown_offset_ = -1;    // offset to print for the current record, if not its own
+  off_t run_start_ = -1;       // start of a run of pointer/padding records
 };
 
 }  // namespace
