@@ -99,9 +99,18 @@ TEST_CASE("SIGHUP makes new processes see a changed -o parameter", "[master][slo
   Instance inst(kEchoServices);
   REQUIRE(inst.start().exit_status == 0);
   pid_t master = *inst.master_pid();
+  auto socket_of = [](const std::string& pid) {
+    char target[256] = {};
+    ::readlink(("/proc/" + pid + "/fd/6").c_str(), target, sizeof target - 1);
+    return std::string(target);
+  };
+  std::string old_pid, old_socket;
   {
     Client c(inst.port());
     CHECK(c.ask("param test_value") == "one");
+    old_pid = c.ask("pid");
+    old_socket = socket_of(old_pid);
+    REQUIRE(old_socket.starts_with("socket:["));
   }
   std::string changed = kEchoServices;
   changed.replace(changed.find("test_value=one"), 14, "test_value=two");
@@ -116,6 +125,13 @@ TEST_CASE("SIGHUP makes new processes see a changed -o parameter", "[master][slo
     return c.ask("param test_value") == "two";
   }));
   CHECK(*inst.master_pid() == master);
+  // The idle process of the old generation is gone; the new one inherited
+  // the very same listening socket.
+  CHECK(eventually([&] { return !master_test::process_alive(std::stoi(old_pid)); }));
+  Client c(inst.port());
+  std::string new_pid = c.ask("pid");
+  CHECK(new_pid != old_pid);
+  CHECK(socket_of(new_pid) == old_socket);
 }
 
 TEST_CASE("postfix stop ends master and every service process", "[master][slow]") {
