@@ -22,11 +22,6 @@
 namespace master {
 namespace {
 
-unsigned next_generation() {
-  static unsigned generation = 0;  // master-wide, never reused
-  return ++generation;
-}
-
 std::string hex(unsigned v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%x", v);
@@ -55,7 +50,7 @@ void Master::start() {
 }
 
 void Master::open_services(bool fatal) {
-  unsigned generation = next_generation();
+  unsigned generation = ++generation_;
   std::map<std::string, std::unique_ptr<Service>> fresh;
   auto now = Clock::now();
   for (const auto& spec : settings_.services) {

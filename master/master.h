@@ -52,6 +52,7 @@ class Master {
   int signal_fd_ = -1;
   uid_t owner_uid_ = 0;
   gid_t owner_gid_ = 0;
+  unsigned generation_ = 0;  // bumped at start and each reload, never reused
 };
 
 }  // namespace master
