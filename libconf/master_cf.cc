@@ -341,21 +341,11 @@ bool set_master_field(MasterEntry& e, int index, std::string_view value) {
   return true;
 }
 
-std::string format_master_entry(const MasterEntry& e, bool fold) {
-  static constexpr size_t kColumns[] = {0, 11, 17, 25, 33, 41, 49, 57};
+std::string format_master_command(const MasterEntry& e, std::string line, bool fold) {
   static constexpr size_t kFoldWidth = 79;
   static constexpr std::string_view kIndent = "    ";
   std::string out;
-  std::string line;
-  for (int i = 0; i < 8; ++i) {
-    if (i > 0) {
-      if (line.size() < kColumns[i])
-        line.append(kColumns[i] - line.size(), ' ');
-      else
-        line += ' ';
-    }
-    line += i < 7 ? master_field(e, i) : (e.words.empty() ? std::string() : e.words[0]);
-  }
+  if (!e.words.empty()) line += e.words[0];
   auto new_line = [&]() {
     out += line;
     out += '\n';
@@ -363,15 +353,27 @@ std::string format_master_entry(const MasterEntry& e, bool fold) {
   };
   // In folded form each "-o value" daemon option gets a line of its own, and
   // so does the word after it; other words fill lines up to 79 columns.
+  // Postfix separates words only when the line is longer than the 4-column
+  // indent; that shows with postconf -Fh, where the line starts empty
+  // ("cmd x y z" prints as "cmdxy z"). A "-o" option is always spaced.
+  auto separate = [&]() {
+    if (line.size() > kIndent.size()) line += ' ';
+  };
   bool after_group = false;
   for (size_t i = 1; i < e.words.size(); ++i) {
     const std::string& w = e.words[i];
+    bool group = i < e.options_end && w == "-o";
     if (!fold) {
-      line += ' ';
+      if (group) {
+        line += " -o";
+        if (i + 1 < e.words.size()) line += " " + e.words[++i];
+        continue;
+      }
+      separate();
       line += w;
       continue;
     }
-    if (i < e.options_end && w == "-o") {
+    if (group) {
       new_line();
       line += w;
       if (i + 1 < e.words.size()) {
@@ -385,7 +387,7 @@ std::string format_master_entry(const MasterEntry& e, bool fold) {
       new_line();
       line += w;
     } else {
-      if (line != kIndent) line += ' ';
+      separate();
       line += w;
     }
     after_group = false;
@@ -393,6 +395,21 @@ std::string format_master_entry(const MasterEntry& e, bool fold) {
   out += line;
   out += '\n';
   return out;
+}
+
+std::string format_master_entry(const MasterEntry& e, bool fold) {
+  static constexpr size_t kColumns[] = {0, 11, 17, 25, 33, 41, 49, 57};
+  std::string line;
+  for (int i = 0; i < 8; ++i) {
+    if (i > 0) {
+      if (line.size() < kColumns[i])
+        line.append(kColumns[i] - line.size(), ' ');
+      else
+        line += ' ';
+    }
+    if (i < 7) line += master_field(e, i);
+  }
+  return format_master_command(e, std::move(line), fold);
 }
 
 }  // namespace conf

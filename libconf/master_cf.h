@@ -85,6 +85,9 @@ bool set_master_field(MasterEntry& entry, int index, std::string_view value);
 // postconf -M (one line) and -Mf (folded at 79 columns) forms, no trailing
 // newline inside a line; lines are joined with "\n" and end with "\n".
 std::string format_master_entry(const MasterEntry& entry, bool fold);
+// Column 8 alone after `prefix` ("smtp/inet/command = " for postconf -Ff),
+// folded the same way.
+std::string format_master_command(const MasterEntry& entry, std::string prefix, bool fold);
 
 // The `-o name=value` daemon options of an entry (values without braces), in
 // file order; entries of the form `-o word` without '=' are left out.

@@ -198,7 +198,8 @@ TEST_CASE("postconf -d defaults match Postfix's for parameters that do not depen
 
 TEST_CASE("postconf master.cf views match Postfix's", "[postconf][interop]") {
   if (test::skip_without(kOracle, "interop")) return;
-  for (const char* file : {"master.cf.debian", "master.cf.tricky", "master.cf.example"}) {
+  for (const char* file :
+       {"master.cf.debian", "master.cf.tricky", "master.cf.example", "master.cf.short_words"}) {
     ConfigDir dir(data("main.cf.example"), data(file));
     for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
              {"-M"},
@@ -214,6 +215,8 @@ TEST_CASE("postconf master.cf views match Postfix's", "[postconf][interop]") {
              {"-F", "*/*/chroot", "smtp/inet/command"},
              {"-F", "smtp/inet/bogus"},
              {"-P", "*/*/syslog_name"},
+             {"-Ff"},
+             {"-Ffh"},
              {"-Mx"},
              {"-Px"},
              {"-Mfx"},

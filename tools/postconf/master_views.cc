@@ -30,20 +30,6 @@ bool component_matches(const std::string& pattern, const std::string& value) {
 
 std::string prefix(const conf::MasterEntry& e) { return e.service + "/" + e.type + "/"; }
 
-// Postfix 3.7 quirk, observed: with -h and no "-o" among the daemon
-// options, the command field gets a space before a word only once the text
-// so far is at least 5 characters long ("cmd x y z" prints "cmdxy z").
-std::string command_without_name(const conf::MasterEntry& e) {
-  for (size_t i = 1; i < e.options_end && i < e.words.size(); ++i)
-    if (e.words[i] == "-o") return conf::master_field(e, 7);
-  std::string v;
-  for (size_t i = 0; i < e.words.size(); ++i) {
-    if (i > 0 && v.size() >= 5) v += ' ';
-    v += e.words[i];
-  }
-  return v;
-}
-
 void show_pair(const std::string& name, const std::string& value, const MasterViewFlags& flags) {
   if (flags.hide_name)
     out(value + "\n");
@@ -107,8 +93,12 @@ void show_master_fields(const conf::MasterCf& cf, const std::vector<std::string>
       for (auto& s : sel)
         if (s.matches(e) && component_matches(s.name, names[i])) want = s.matched = true;
       if (!want) continue;
-      std::string value = i == 7 && flags.hide_name ? command_without_name(e) : conf::master_field(e, i);
-      show_pair(prefix(e) + names[i], value, flags);
+      if (i == 7 && !flags.hide_value) {
+        out(conf::format_master_command(e, flags.hide_name ? "" : prefix(e) + names[i] + " = ",
+                                        flags.fold));
+        continue;
+      }
+      show_pair(prefix(e) + names[i], conf::master_field(e, i), flags);
     }
   }
   warn_unmatched(sel);
