@@ -1,9 +1,7 @@
 // The three main.cf parameters postcat needs for -q: queue_directory,
-// hash_queue_depth and hash_queue_names. A deliberately small reader that
-// stands in until conf::Config (libconf/config.h) has an implementation to
-// link against; switching means replacing load_queue_config() only.
+// hash_queue_depth and hash_queue_names, read through conf::Config.
 // Easy to get wrong: main.cf must exist (postcat fails without it, even for
-// plain files, as Postfix does), and continuation lines start with space.
+// plain files, as Postfix does).
 #pragma once
 
 #include <string>
