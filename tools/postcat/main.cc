@@ -77,7 +77,6 @@ int main(int argc, char** argv) {
   if (!config) util::msg_fatal(config.error().message);
 
   if (by_queue_id) {
-    if (optind >= argc) usage(argv0);
     if (::chdir(config->queue_directory.c_str()) < 0)
       util::msg_fatal("chdir " + config->queue_directory + ": " + std::strerror(errno));
     for (int i = optind; i < argc; ++i) {
