@@ -46,6 +46,14 @@ Stream::Stream(Fd fd, Duration timeout) : fd_(std::move(fd)), timeout_(timeout) 
   is_socket_ = fd_.valid() && ::fstat(fd_.get(), &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+Stream::Stream(Stream&&) noexcept = default;
+Stream& Stream::operator=(Stream&&) noexcept = default;
+Stream::~Stream() = default;
+
+void Stream::set_transport(std::unique_ptr<StreamTransport> transport) {
+  transport_ = std::move(transport);
+}
+
 Result<void> Stream::wait_for(short events, Clock::time_point deadline) {
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -70,10 +78,17 @@ void Stream::compact() {
 
 Result<void> Stream::fill(Clock::time_point deadline) {
   compact();
+  short want = POLLIN;
+  bool must_wait = !(transport_ && transport_->has_pending());
   for (;;) {
-    if (auto w = wait_for(POLLIN, deadline); !w) return w;
+    if (must_wait) {
+      if (auto w = wait_for(want, deadline); !w) return w;
+    }
+    must_wait = true;
+    want = POLLIN;
     char buf[kReadChunk];
-    ssize_t n = os::read(fd_.get(), buf, sizeof buf);
+    ssize_t n = transport_ ? transport_->read(fd_.get(), buf, sizeof buf, &want)
+                           : os::read(fd_.get(), buf, sizeof buf);
     if (n > 0) {
       in_.append(buf, static_cast<size_t>(n));
       return {};
@@ -150,7 +165,7 @@ Result<std::string> Stream::read_some(size_t max) {
 }
 
 Result<bool> Stream::readable(Duration wait) {
-  if (buffered() > 0) return true;
+  if (buffered() > 0 || (transport_ && transport_->has_pending())) return true;
   auto r = wait_for(POLLIN, Clock::now() + wait);
   if (r) return true;
   if (r.error().kind == ErrorKind::kTimeout) return false;
@@ -167,14 +182,18 @@ Result<void> Stream::flush() {
   auto until = deadline();
   size_t done = 0;
   Result<void> result;
+  short want = POLLOUT;
   while (done < out_.size()) {
-    if (auto w = wait_for(POLLOUT, until); !w) {
+    if (auto w = wait_for(want, until); !w) {
       result = w;
       break;
     }
+    want = POLLOUT;
     const char* p = out_.data() + done;
     size_t len = out_.size() - done;
-    ssize_t n = is_socket_ ? os::send(fd_.get(), p, len) : write_no_sigpipe(fd_.get(), p, len);
+    ssize_t n = transport_ ? transport_->write(fd_.get(), p, len, &want)
+                : is_socket_ ? os::send(fd_.get(), p, len)
+                             : write_no_sigpipe(fd_.get(), p, len);
     if (n >= 0) {
       done += static_cast<size_t>(n);
       continue;

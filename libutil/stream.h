@@ -9,8 +9,11 @@
 // can log "lost connection" vs "timeout after CMD".
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -30,18 +33,39 @@ struct Line {
   LineEnd end = LineEnd::kNewline;
 };
 
+// How a Stream moves bytes. The default is the fd itself; after STARTTLS
+// smtpd/smtp install a TLS transport and keep the same Stream (same line
+// bounds and deadlines). Contract, as read(2)/write(2): >0 bytes, 0 = EOF
+// (read), -1 with errno. When the call must wait, return -1 with errno
+// EAGAIN and set *wait_events to POLLIN or POLLOUT (TLS may need either for
+// either direction); the Stream polls the fd and calls again.
+class StreamTransport {
+ public:
+  virtual ~StreamTransport() = default;
+  virtual ssize_t read(int fd, char* buf, size_t len, short* wait_events) = 0;
+  virtual ssize_t write(int fd, const char* buf, size_t len, short* wait_events) = 0;
+  // Input already decrypted and waiting inside the transport, so the fd need
+  // not become readable before the next read (SSL_pending).
+  virtual bool has_pending() const { return false; }
+};
+
 class Stream {
  public:
   using Duration = std::chrono::milliseconds;
 
   explicit Stream(Fd fd, Duration timeout = std::chrono::seconds(300));
-  Stream(Stream&&) noexcept = default;
-  Stream& operator=(Stream&&) noexcept = default;
+  Stream(Stream&&) noexcept;
+  Stream& operator=(Stream&&) noexcept;
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
   // Unflushed output is dropped, not written: flushing may block or fail and a
   // destructor cannot report that. Call flush() yourself.
-  ~Stream() = default;
+  ~Stream();
+
+  // Install a transport (nullptr: back to the plain fd). Input buffered
+  // from the old transport stays buffered: a STARTTLS server must check
+  // buffered() == 0 first, or plaintext would be taken as protected data.
+  void set_transport(std::unique_ptr<StreamTransport> transport);
 
   int fd() const { return fd_.get(); }
   Fd release_fd() { return std::move(fd_); }
@@ -80,6 +104,7 @@ class Stream {
   void compact();
 
   Fd fd_;
+  std::unique_ptr<StreamTransport> transport_;
   Duration timeout_;
   bool is_socket_ = false;
   std::string in_;

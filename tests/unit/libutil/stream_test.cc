@@ -1,10 +1,13 @@
 #include "libutil/stream.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch.hpp>
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -166,4 +169,68 @@ TEST_CASE("an injected write failure surfaces from flush", "[stream]") {
   util::os::clear_injected_failures();
   REQUIRE_FALSE(r);
   REQUIRE(r.error().message == "write: Connection reset by peer");
+}
+
+namespace {
+
+// A stand-in for TLS: flips bytes on the wire, says EAGAIN (wanting the
+// other direction's readiness) on every other call, and holds one decoded
+// byte back as "pending" so the stream must read without polling.
+class FlipTransport : public util::StreamTransport {
+ public:
+  ssize_t read(int fd, char* buf, size_t len, short* wait_events) override {
+    if (!held_.empty()) {
+      buf[0] = held_[0];
+      held_.clear();
+      return 1;
+    }
+    if (++calls_ % 2 == 1) {
+      *wait_events = POLLOUT;  // a renegotiation-like detour
+      errno = EAGAIN;
+      return -1;
+    }
+    char tmp[4096];
+    ssize_t n = ::read(fd, tmp, std::min(len, sizeof tmp));
+    if (n <= 0) return n;
+    for (ssize_t i = 0; i < n; ++i) buf[i] = static_cast<char>(tmp[i] ^ 0x20);
+    if (n > 1) {
+      held_.assign(1, buf[n - 1]);
+      return n - 1;
+    }
+    return n;
+  }
+  ssize_t write(int fd, const char* buf, size_t len, short*) override {
+    std::string tmp(buf, len);
+    for (char& c : tmp) c = static_cast<char>(c ^ 0x20);
+    return ::write(fd, tmp.data(), tmp.size());
+  }
+  bool has_pending() const override { return !held_.empty(); }
+
+ private:
+  int calls_ = 0;
+  std::string held_;
+};
+
+}  // namespace
+
+TEST_CASE("a stream keeps its line discipline over a custom transport", "[stream]") {
+  auto p = socket_pair();
+  util::Stream a(std::move(p.a), 2s);
+  util::Stream b(std::move(p.b), 2s);
+  a.set_transport(std::make_unique<FlipTransport>());
+  b.set_transport(std::make_unique<FlipTransport>());
+  REQUIRE(a.write("220 ready\r\nAB"));
+  REQUIRE(a.flush());
+  auto l = b.read_line(100);
+  REQUIRE(l);
+  REQUIRE(l->text == "220 ready\r");
+  REQUIRE(b.readable(0ms).value());
+  auto rest = b.read_exact(2);
+  REQUIRE(rest);
+  REQUIRE(*rest == "AB");
+  // Switching back to the plain fd shows the bytes as they travel.
+  b.set_transport(nullptr);
+  REQUIRE(a.write("x"));
+  REQUIRE(a.flush());
+  REQUIRE(b.read_exact(1).value() == "X");
 }
