@@ -1,0 +1,197 @@
+// sendmail's jobs: enqueue a message through `postdrop -r` (the records come
+// from mail::MaildropWriter), and hand -bp/-q/-bd/-bi to the programs that
+// do them. Errors are "sendmail: fatal: SENDER(UID): ..." with exit 75.
+// Easy to get wrong: the no-recipient check for -t runs after the whole
+// message was streamed; dying then leaves postdrop an input without E, so
+// it removes its file (the same protocol Postfix uses). postdrop's reply on
+// stdout must carry "status" 0, otherwise the submission failed.
+#include "tools/sendmail/submit.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "libconf/config.h"
+#include "libmail/maildrop_writer.h"
+#include "libmail/table_tool.h"
+#include "libutil/child_process.h"
+#include "libutil/fd.h"
+#include "libutil/log.h"
+#include "libutil/os.h"
+#include "libutil/privileges.h"
+
+namespace sendmail {
+namespace {
+
+conf::Config load_config(const Options& opt) {
+  if (!opt.config_dir.empty()) {
+    // postdrop, postqueue and postfix must read the same main.cf.
+    ::setenv("MAIL_CONFIG", opt.config_dir.c_str(), 1);
+  }
+  conf::LoadOptions lo;
+  lo.config_dir = opt.config_dir;
+  lo.warn = false;
+  auto config = conf::Config::load(lo);
+  if (!config) util::msg_fatal(config.error().message);
+  return std::move(*config);
+}
+
+[[noreturn]] void exec_command(const conf::Config& config, const std::string& program,
+                               const std::vector<std::string>& args) {
+  std::string path = config.get("command_directory") + "/" + program;
+  std::vector<std::string> argv{path};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> av;
+  for (auto& a : argv) av.push_back(a.data());
+  av.push_back(nullptr);
+  ::execv(path.c_str(), av.data());
+  util::msg_fatal("execv " + path + ": " + std::strerror(errno));
+}
+
+// Postfix's full-name rule for the passwd entry: the GECOS field up to the
+// first comma, with "&" standing for the login name, capitalised.
+std::string gecos_name(const util::UserInfo& user) {
+  std::string g = user.gecos.substr(0, user.gecos.find(','));
+  std::string out;
+  for (char c : g) {
+    if (c == '&') {
+      std::string login = user.name;
+      if (!login.empty() && login[0] >= 'a' && login[0] <= 'z') login[0] = static_cast<char>(login[0] - 32);
+      out += login;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool write_pipe(int fd, std::string& data) {
+  if (data.empty()) return true;
+  bool ok = static_cast<bool>(util::os::write_all(fd, data, "postdrop"));
+  data.clear();
+  return ok;
+}
+
+int enqueue(const Options& opt, const conf::Config& config) {
+  const uid_t uid = ::getuid();
+  auto user = util::lookup_user(uid);
+  if (!user || !*user) util::msg_fatal("no login name found for user ID " + std::to_string(uid));
+  mail::SubmitEnvelope env;
+  env.sender = opt.sender.value_or((*user)->name);
+  const std::string who = env.sender + "(" + std::to_string(uid) + "): ";
+  if (opt.full_name) {
+    env.full_name = *opt.full_name;
+  } else if (const char* name = std::getenv("NAME")) {
+    env.full_name = name;
+  } else {
+    env.full_name = gecos_name(**user);
+  }
+  env.envelope_id = opt.envelope_id;
+  env.ret_flags = opt.ret_flags;
+  env.notify_flags = opt.notify_flags;
+  env.recipients = opt.recipients;
+  if (opt.verp) {
+    if (env.sender.empty()) util::msg_fatal(who + "-V option requires non-null sender address");
+    env.verp = opt.verp_delims.value_or(config.get("default_verp_delimiters"));
+  }
+  if (!opt.extract && env.recipients.empty())
+    util::msg_fatal(who + "Recipient addresses must be specified on the command line or via the -t option");
+
+  mail::MessageOptions mo;
+  mo.dot_ends = !opt.dot_is_data;
+  mo.extract_recipients = opt.extract;
+  mo.notify_flags = opt.notify_flags;
+  mo.line_limit = static_cast<std::size_t>(config.get_int("line_length_limit"));
+  mo.header_limit = static_cast<std::size_t>(config.get_int("header_size_limit"));
+  mail::MaildropWriter writer(mo);
+
+  // postdrop's stdin and stdout are our pipes; its stderr is ours.
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+    util::msg_fatal(who + "pipe: " + std::strerror(errno));
+  util::Fd in_r(in[0]), in_w(in[1]), out_r(out[0]), out_w(out[1]);
+  const std::string postdrop = config.get("command_directory") + "/postdrop";
+  const std::string failure = who + "unable to execute " + postdrop + " -r: Application error";
+  util::SpawnOptions so;
+  so.argv = {postdrop, "-r"};
+  so.fds = {{in_r.get(), 0}, {out_w.get(), 1}, {2, 2}};
+  auto child = util::ChildProcess::spawn(so);
+  if (!child) util::msg_fatal(who + "unable to execute " + postdrop + " -r: " + child.error().message);
+  in_r.reset();
+  out_w.reset();
+  ::signal(SIGPIPE, SIG_IGN);  // a dead postdrop shows up as its status
+
+  std::string records = mail::envelope_records(env);
+  bool pipe_ok = write_pipe(in_w.get(), records);
+  std::vector<char> buf(65536);
+  while (!writer.ended()) {
+    ssize_t n = util::os::read(0, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) util::msg_fatal(who + "error reading input: " + std::strerror(errno));
+    if (n == 0) break;
+    writer.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), records);
+    if (records.size() >= 65536 && pipe_ok) pipe_ok = write_pipe(in_w.get(), records);
+  }
+  writer.finish(records);
+  if (opt.extract && env.recipients.empty() && writer.extracted().empty()) {
+    // Without E postdrop drops its file; wait so it is gone when we exit.
+    in_w.reset();
+    (void)child->wait(std::chrono::seconds(10));
+    util::msg_fatal(who + "No recipient addresses found in message header");
+  }
+  if (pipe_ok) pipe_ok = write_pipe(in_w.get(), records);
+  in_w.reset();
+
+  // postdrop's reply: the attribute stream; we only need its "status".
+  std::string reply;
+  for (;;) {
+    ssize_t n = util::os::read(out_r.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (reply.size() < 4096) reply.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  auto status = child->wait(std::chrono::hours(1));
+  const std::string ok_status = std::string("status\0", 7) + "0" + std::string(1, '\0');
+  if (!pipe_ok || !status || !status->exited() || status->code() != 0 ||
+      reply.find(ok_status) == std::string::npos)
+    util::msg_fatal(failure);
+  return 0;
+}
+
+}  // namespace
+
+int run(const Options& opt) {
+  if (opt.mode == Mode::kNewAliases) {
+    std::vector<std::string> args{"newaliases"};
+    if (!opt.config_dir.empty()) args.insert(args.end(), {"-C", opt.config_dir});
+    std::vector<char*> av;
+    for (auto& a : args) av.push_back(a.data());
+    av.push_back(nullptr);
+    return mail::newaliases_main(static_cast<int>(args.size()), av.data());
+  }
+  if (opt.mode == Mode::kIgnore) return 0;
+  if (opt.mode == Mode::kSmtp) util::msg_fatal("-bs is not yet supported");
+  conf::Config config = load_config(opt);
+  switch (opt.mode) {
+    case Mode::kQueueList:
+      exec_command(config, "postqueue", {"-p"});
+    case Mode::kFlush:
+      exec_command(config, "postqueue", {"-f"});
+    case Mode::kFlushSite:
+      exec_command(config, "postqueue", {"-s", opt.flush_site});
+    case Mode::kDaemon:
+      exec_command(config, "postfix", {"start"});
+    default:
+      break;
+  }
+  return enqueue(opt, config);
+}
+
+}  // namespace sendmail
