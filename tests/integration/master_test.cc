@@ -356,3 +356,30 @@ TEST_CASE("a service program run without master says so and exits", "[master]") 
   CHECK(r.exit_status == 1);
   CHECK(r.err.find("test-echo: fatal: no service endpoint on file descriptor 6") != std::string::npos);
 }
+
+TEST_CASE("log lines sent while postlogd is down are written by the next postlogd", "[master][slow]") {
+  if (skip_unless_root()) return;
+  Instance inst(kEchoServices);
+  REQUIRE(inst.start().exit_status == 0);
+  pid_t master = *inst.master_pid();
+  REQUIRE(inst.log_has("daemon started"));
+  // Find postlogd among master's children and kill it.
+  pid_t postlogd = 0;
+  REQUIRE(eventually([&] {
+    for (pid_t k : master_test::children_of(master)) {
+      std::ifstream comm("/proc/" + std::to_string(k) + "/comm");
+      std::string name;
+      comm >> name;
+      if (name == "postlogd") postlogd = k;
+    }
+    return postlogd != 0;
+  }));
+  ::kill(postlogd, SIGKILL);
+  REQUIRE(eventually([&] { return !master_test::process_alive(postlogd); }));
+  {
+    Client c(inst.port());
+    CHECK(c.ask("log after postlogd died") == "logged");
+  }
+  CHECK(inst.log_has("postfix/test-echo["));
+  CHECK(inst.log_has("]: after postlogd died"));
+}
