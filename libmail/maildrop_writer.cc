@@ -191,10 +191,16 @@ const std::vector<std::string>& MaildropWriter::extracted() const {
 
 void MaildropWriter::finish(std::string& out) {
   if (!ended_ && !line_.empty()) {
-    // A last line without LF: Postfix stores it as a continued piece.
-    if (opt_.extract_recipients && in_headers_) header_piece(line_, !continuing_);
-    append_record(out, rec::kCont, line_);
-    line_.clear();
+    // A last line without LF. Postfix's sendmail stores it as a continued
+    // piece; with -t a header line is completed as N, and a body line gets
+    // an empty N after the piece (both observed with Postfix 3.7.11).
+    if (opt_.extract_recipients && in_headers_ && !continuing_) {
+      end_line(out, true);
+    } else {
+      append_record(out, rec::kCont, line_);
+      if (opt_.extract_recipients) append_record(out, rec::kNorm, "");
+      line_.clear();
+    }
   }
   if (opt_.extract_recipients) end_headers();
   append_record(out, rec::kExtract, "");

@@ -5,7 +5,8 @@
 // Easy to get wrong (all checked against Postfix 3.7's postdrop files):
 // * no dot-unstuffing: a lone "." ends the message unless -i, but "..x" is
 //   stored as "..x"; a leading "From " line is dropped;
-// * CR before LF is removed; a last line without LF is stored as an L record;
+// * CR before LF is removed; a last line without LF is stored as an L record
+//   (with -t: as N inside the headers, as L + empty N in the body);
 //   lines are cut into line_length_limit pieces (L ... then N; a line of
 //   exactly the limit is L + empty N);
 // * with -t the header recipients go after X, in header order, duplicates
