@@ -14,6 +14,7 @@ std::string envelope_records(const SubmitEnvelope& e) {
   append_record(out, rec::kAttr, "rewrite_context=local");
   append_record(out, rec::kFullName, e.full_name);
   append_record(out, rec::kFrom, e.sender);
+  if (!e.encoding.empty()) append_record(out, rec::kAttr, "encoding=" + e.encoding);
   if (e.verp) append_record(out, rec::kVerp, *e.verp);
   for (const auto& r : e.recipients) {
     if (e.notify_flags != 0)
@@ -26,28 +27,50 @@ std::string envelope_records(const SubmitEnvelope& e) {
 
 std::vector<std::string> parse_address_list(std::string_view v) {
   // A small RFC 822 scanner: quoted strings keep their content (unquoted),
-  // comments vanish, whitespace outside quotes vanishes, "phrase <addr>"
-  // keeps addr, "group: a, b;" keeps a and b.
+  // comments vanish, "phrase <addr>" keeps addr, "group: a, b;" keeps a and
+  // b. Like Postfix it tolerates missing commas: outside <>, words that
+  // whitespace or a comment separates are separate addresses ("a@b c@d").
   std::vector<std::string> out;
+  std::vector<std::string> words;  // finished words of the current element
   std::string cur, angle;
-  bool has_angle = false, in_angle = false;
+  bool has_angle = false, in_angle = false, gap = false;
   auto finish = [&] {
-    const std::string& a = has_angle ? angle : cur;
-    if (!a.empty()) out.push_back(a);
+    if (has_angle) {
+      if (!angle.empty()) out.push_back(angle);
+    } else {
+      for (auto& w : words) out.push_back(std::move(w));
+      if (!cur.empty()) out.push_back(cur);
+    }
+    words.clear();
     cur.clear();
     angle.clear();
-    has_angle = in_angle = false;
+    has_angle = in_angle = gap = false;
+  };
+  // Before text is added outside <>: a gap between two words starts a new one.
+  auto word_break = [&](char next) {
+    if (gap && !cur.empty() && cur.back() != '@' && cur.back() != '.' && next != '@' &&
+        next != '.') {
+      words.push_back(std::move(cur));
+      cur.clear();
+    }
+    gap = false;
   };
   std::size_t i = 0;
   while (i < v.size()) {
     char c = v[i];
-    std::string& dst = in_angle ? angle : cur;
     if (c == '"') {
+      std::string q;
       for (++i; i < v.size() && v[i] != '"'; ++i) {
         if (v[i] == '\\' && i + 1 < v.size()) ++i;
-        dst += v[i];
+        q += v[i];
       }
       ++i;
+      if (in_angle) {
+        angle += q;
+      } else if (!has_angle) {
+        word_break('"');
+        cur += q;
+      }
       continue;
     }
     if (c == '(') {
@@ -62,10 +85,14 @@ std::vector<std::string> parse_address_list(std::string_view v) {
         }
       }
       ++i;
+      gap = true;
       continue;
     }
     ++i;
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      gap = true;
+      continue;
+    }
     if (in_angle) {
       if (c == '>') {
         in_angle = false;
@@ -81,8 +108,11 @@ std::vector<std::string> parse_address_list(std::string_view v) {
       finish();
     } else if (c == ':' && !has_angle && cur.find('@') == std::string::npos &&
                !(cur.empty() || cur[0] == '@')) {
-      cur.clear();  // a group name
+      words.clear();  // a group name
+      cur.clear();
+      gap = false;
     } else if (!has_angle) {
+      word_break(c);
       cur += c;
     }
   }
@@ -109,17 +139,15 @@ void MaildropWriter::feed(std::string_view data, std::string& out) {
 
 void MaildropWriter::end_line(std::string& out, bool complete) {
   bool line_start = !continuing_;
+  // Every leading "From " or ">From " line is an mbox separator, not
+  // content (Postfix's sendmail drops them all).
   bool first = first_line_;
   first_line_ = false;
   continuing_ = !complete;
-  if (first && line_.starts_with("From ")) {
-    // The mbox separator line is not message content; its pieces go too.
+  if (skipping_from_ || (first && (line_.starts_with("From ") || line_.starts_with(">From ")))) {
+    // Pieces of a long separator line go too; the next line may be another.
     skipping_from_ = !complete;
-    line_.clear();
-    return;
-  }
-  if (skipping_from_) {
-    skipping_from_ = !complete;
+    first_line_ = complete;
     line_.clear();
     return;
   }
@@ -128,7 +156,12 @@ void MaildropWriter::end_line(std::string& out, bool complete) {
     line_.clear();
     return;
   }
-  if (opt_.extract_recipients && in_headers_) header_piece(line_, line_start);
+  if (opt_.extract_recipients && in_headers_) {
+    header_piece(line_, line_start);
+    // With -t, Postfix's sendmail separates headers that end at a non-header
+    // line from it with an empty line.
+    if (!in_headers_ && !line_.empty()) append_record(out, rec::kNorm, "");
+  }
   append_record(out, complete ? rec::kNorm : rec::kCont, line_);
   line_.clear();
 }

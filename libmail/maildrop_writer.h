@@ -11,7 +11,8 @@
 //   exactly the limit is L + empty N);
 // * with -t the header recipients go after X, in header order, duplicates
 //   and Bcc: kept (cleanup removes them later), and only the Resent-
-//   headers count when there is any Resent-To/Cc/Bcc;
+//   headers count when there is any Resent-To/Cc/Bcc; headers that end at
+//   a non-header line get an empty line inserted (only with -t);
 // * A notify_flags=N precedes every R (command-line and extracted) when -N.
 #pragma once
 
@@ -34,13 +35,15 @@ struct SubmitEnvelope {
   int ret_flags = 0;                // -R: 1 full, 2 hdrs, 0 none
   std::string full_name;            // F record (may be empty)
   std::string sender;               // S record (may be empty: null sender)
+  std::string encoding;             // -B: "8bit" / "7bit" (A encoding= after S)
   std::optional<std::string> verp;  // -XV delimiters
   int notify_flags = 0;             // -N
   std::vector<std::string> recipients;  // command line, stored as typed
 };
 
 // The envelope records (everything postdrop copies before the content, T
-// excluded): [A envelope_id] [A ret_flags] A rewrite_context=local F S [V]
+// excluded): [A envelope_id] [A ret_flags] A rewrite_context=local F S
+// [A encoding] [V]
 // ([A notify_flags] R)... M
 std::string envelope_records(const SubmitEnvelope& envelope);
 

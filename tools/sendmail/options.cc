@@ -66,8 +66,14 @@ bool scan(int argc, char** argv, Options* opt) {
     std::string arg = optarg ? optarg : "";
     switch (c) {
       case 'B':
-        if (strcasecmp(arg.c_str(), "8BITMIME") != 0 && strcasecmp(arg.c_str(), "7BIT") != 0)
+        // Case matters: Postfix rejects "8bitmime".
+        if (arg == "8BITMIME") {
+          opt->encoding = "8bit";
+        } else if (arg == "7BIT") {
+          opt->encoding = "7bit";
+        } else {
           util::msg_fatal("-B option needs 8BITMIME or 7BIT");
+        }
         break;
       case 'C':
       case 'c':

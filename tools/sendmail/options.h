@@ -31,6 +31,7 @@ struct Options {
   std::optional<std::string> sender;     // -f / -r
   std::optional<std::string> full_name;  // -F
   std::string envelope_id;               // -V envid
+  std::string encoding;                  // -B: 8bit / 7bit
   int ret_flags = 0;
   int notify_flags = 0;
   bool verp = false;                     // -XV

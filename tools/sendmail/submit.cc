@@ -84,7 +84,14 @@ int enqueue(const Options& opt, const conf::Config& config) {
   auto user = util::lookup_user(uid);
   if (!user || !*user) util::msg_fatal("no login name found for user ID " + std::to_string(uid));
   mail::SubmitEnvelope env;
-  env.sender = opt.sender.value_or((*user)->name);
+  env.sender = (*user)->name;
+  if (opt.sender) {
+    // -f takes an address as in a header: "<>" is the null sender, "Name
+    // <a@b>" is a@b; more than one address is malformed, the first counts.
+    auto addrs = mail::parse_address_list(*opt.sender);
+    if (addrs.size() > 1) util::msg_warn("-f option specified malformed sender: " + *opt.sender);
+    env.sender = addrs.empty() ? "" : addrs[0];
+  }
   const std::string who = env.sender + "(" + std::to_string(uid) + "): ";
   if (opt.full_name) {
     env.full_name = *opt.full_name;
@@ -96,10 +103,17 @@ int enqueue(const Options& opt, const conf::Config& config) {
   env.envelope_id = opt.envelope_id;
   env.ret_flags = opt.ret_flags;
   env.notify_flags = opt.notify_flags;
-  env.recipients = opt.recipients;
+  env.encoding = opt.encoding;
+  // Command-line recipients are address lists too ("a, b", "N <a@b>").
+  for (const auto& r : opt.recipients)
+    for (auto& a : mail::parse_address_list(r)) env.recipients.push_back(std::move(a));
   if (opt.verp) {
     if (env.sender.empty()) util::msg_fatal(who + "-V option requires non-null sender address");
     env.verp = opt.verp_delims.value_or(config.get("default_verp_delimiters"));
+    const std::string filter = config.get("verp_delimiter_filter");
+    if (env.verp->size() != 2 || filter.find((*env.verp)[0]) == std::string::npos ||
+        filter.find((*env.verp)[1]) == std::string::npos)
+      util::msg_fatal("-V requires two characters from " + filter);
   }
   if (!opt.extract && env.recipients.empty())
     util::msg_fatal(who + "Recipient addresses must be specified on the command line or via the -t option");

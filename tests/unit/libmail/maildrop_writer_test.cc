@@ -146,3 +146,28 @@ TEST_CASE("with -t a last line without LF ends as N in headers, as L and empty N
                                 {'N', ""},        {'X', ""}, {'R', "c@d"}, {'E', ""}};
   CHECK(message("To: c@d\n\nqq\nlast", t) == body_end);
 }
+
+TEST_CASE("with -t headers ending at a non-header line get an empty line before it",
+          "[maildrop]") {
+  mail::MessageOptions t;
+  t.extract_recipients = true;
+  std::vector<Pair> want = {{'N', "To: a@b"}, {'N', ""}, {'N', "not a header"}, {'N', ""},
+                            {'N', "b"},       {'X', ""}, {'R', "a@b"},          {'E', ""}};
+  CHECK(message("To: a@b\nnot a header\n\nb\n", t) == want);
+  std::vector<Pair> plain = {{'N', "To: a@b"}, {'N', "not a header"}, {'X', ""}, {'E', ""}};
+  CHECK(message("To: a@b\nnot a header\n") == plain);
+}
+
+TEST_CASE("every leading From and >From line is dropped", "[maildrop]") {
+  std::vector<Pair> want = {{'N', "Subject: s"}, {'N', "From q"}, {'X', ""}, {'E', ""}};
+  CHECK(message("From x\n>From y\nFrom z\nSubject: s\nFrom q\n") == want);
+}
+
+TEST_CASE("address lists tolerate missing commas as Postfix does", "[maildrop]") {
+  std::vector<std::string> want = {"j@d", "a@b", "c@d", "q r", "s@t", "x@y", "z@w"};
+  CHECK(mail::parse_address_list(
+            "John Doe <j@d>, a@b c@d, \"q r\" s@t, x@y (c) z@w") == want);
+  CHECK(mail::parse_address_list("undisclosed-recipients:;").empty());
+  CHECK(mail::parse_address_list("<>").empty());
+  CHECK(mail::parse_address_list("Name <a@b>") == std::vector<std::string>{"a@b"});
+}
