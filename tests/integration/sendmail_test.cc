@@ -287,3 +287,33 @@ TEST_CASE("our maildrop file equals Postfix's for the same submission", "[submit
   CHECK(without_time(records_of(ours.only_file())) ==
         without_time(records_of(theirs.only_file())));
 }
+
+TEST_CASE("sendmail parses -f and recipients as addresses and records -B and -XV",
+          "[submit]") {
+  Instance in;
+  auto r = in.sendmail({"-f", "Name <me@example.test>", "-B", "8BITMIME", "-XV", "N <c@d>",
+                        "e@f, g@h"},
+                       "x\n");
+  CHECK(r.exit_status == 0);
+  std::vector<Pair> want = {{'A', "rewrite_context=local"}, {'F', "root"},
+                            {'S', "me@example.test"},      {'A', "encoding=8bit"},
+                            {'V', "+="},                   {'R', "c@d"},
+                            {'R', "e@f"},                  {'R', "g@h"},
+                            {'M', ""},                     {'N', "x"},
+                            {'X', ""},                     {'E', ""}};
+  auto got = without_time(records_of(in.only_file()));
+  if (::getuid() == 0) CHECK(got == want);  // F: root's GECOS name
+  in.clear();
+  r = in.sendmail({"-f", "<>", "a@b"}, "x\n");
+  CHECK(r.exit_status == 0);
+  CHECK(without_time(records_of(in.only_file()))[2] == Pair{'S', ""});
+  in.clear();
+  r = in.sendmail({"-f", "a b", "c"}, "x\n");
+  CHECK(r.err.find("sendmail: warning: -f option specified malformed sender: a b\n") == 0);
+  CHECK(without_time(records_of(in.only_file()))[2] == Pair{'S', "a"});
+  in.clear();
+  r = in.sendmail({"-XVxy", "-f", "a@b", "a@b"}, "x\n");
+  CHECK(r.exit_status == 75);
+  CHECK(r.err == "sendmail: fatal: -V requires two characters from -=+\n");
+  CHECK(in.files().empty());
+}
