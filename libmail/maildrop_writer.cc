@@ -140,14 +140,14 @@ void MaildropWriter::feed(std::string_view data, std::string& out) {
 void MaildropWriter::end_line(std::string& out, bool complete) {
   bool line_start = !continuing_;
   // Every leading "From " or ">From " line is an mbox separator, not
-  // content (Postfix's sendmail drops them all).
+  // content (Postfix's sendmail drops them all; one longer than the line
+  // limit is kept whole, as there).
   bool first = first_line_;
   first_line_ = false;
   continuing_ = !complete;
-  if (skipping_from_ || (first && (line_.starts_with("From ") || line_.starts_with(">From ")))) {
-    // Pieces of a long separator line go too; the next line may be another.
-    skipping_from_ = !complete;
-    first_line_ = complete;
+  if (first && complete && line_start &&
+      (line_.starts_with("From ") || line_.starts_with(">From "))) {
+    first_line_ = true;
     line_.clear();
     return;
   }

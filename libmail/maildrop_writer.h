@@ -85,7 +85,6 @@ class MaildropWriter {
   std::string line_;
   bool continuing_ = false;   // the current line already produced L pieces
   bool first_line_ = true;    // for the "From " line check
-  bool skipping_from_ = false;  // dropping the rest of a long "From " line
   bool ended_ = false;
   bool in_headers_ = true;
   std::string header_;        // the logical header being collected

@@ -317,3 +317,27 @@ TEST_CASE("sendmail parses -f and recipients as addresses and records -B and -XV
   CHECK(r.err == "sendmail: fatal: -V requires two characters from -=+\n");
   CHECK(in.files().empty());
 }
+
+TEST_CASE("postdrop refuses records longer than line_length_limit and sendmail says so",
+          "[submit]") {
+  Instance in;
+  auto r = in.sendmail({"-t"}, "To: " + std::string(3000, 'a') + "@b, c@d\n\nb\n");
+  CHECK(r.exit_status == 75);
+  std::string uid = std::to_string(::getuid());
+  CHECK(r.err.find("postdrop: warning: stdin: illegal length 3002, record type 82\n"
+                   "postdrop: fatal: uid=" + uid + ": malformed input\n"
+                   "sendmail: warning: mail_stream_cleanup: close error\n"
+                   "sendmail: fatal: ") == 0);
+  CHECK(r.err.ends_with("(" + uid + "): queue file write error\n"));
+  CHECK(in.files().empty());
+}
+
+TEST_CASE("a From line longer than the line limit is kept, not dropped", "[submit]") {
+  Instance in;
+  auto r = in.sendmail({"a@b"}, "From " + std::string(3000, 'a') + "\nSubject: x\n\nb\n");
+  CHECK(r.exit_status == 0);
+  auto got = without_time(records_of(in.only_file()));
+  REQUIRE(got.size() > 6);
+  CHECK(got[5] == Pair{'L', "From " + std::string(2043, 'a')});
+  CHECK(got[6] == Pair{'N', std::string(957, 'a')});
+}

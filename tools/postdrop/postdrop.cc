@@ -33,8 +33,9 @@
 namespace postdrop {
 namespace {
 
-// Bounds on what a submitter may send: no record longer than this, and no
-// more input than message_size_limit plus room for the envelope.
+// Bounds on what a submitter may send: no record longer than
+// line_length_limit (this when that is 0), and no more input than
+// message_size_limit plus room for the envelope.
 constexpr std::size_t kMaxRecord = 1 << 20;
 constexpr long long kEnvelopeSlack = 1 << 20;
 
@@ -147,7 +148,10 @@ int run(int argc, char** argv) {
                       std::to_string(start.tv_sec) + " " + std::to_string(start.tv_usec));
   long long size_limit = config.get_size("message_size_limit");
   long long total = 0;
-  mail::RecordReader reader(0, kMaxRecord);
+  // Postfix's postdrop takes no record longer than line_length_limit (text
+  // lines come in pieces of that size; a longer address is refused).
+  long line_limit = config.get_int("line_length_limit");
+  mail::RecordReader reader(0, line_limit > 0 ? static_cast<std::size_t>(line_limit) : kMaxRecord);
   Part part = Part::kEnvelope;
   for (;;) {
     auto next = reader.next();

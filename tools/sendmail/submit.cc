@@ -203,8 +203,13 @@ int enqueue(const Options& opt, const conf::Config& config) {
   auto status = child->wait(std::chrono::hours(1));
   const std::string ok_status = std::string("status\0", 7) + "0" + std::string(1, '\0');
   if (!pipe_ok || !status || !status->exited() || status->code() != 0 ||
-      reply.find(ok_status) == std::string::npos)
-    util::msg_fatal(failure);
+      reply.find(ok_status) == std::string::npos) {
+    // postdrop that never named a file could not start; one that did
+    // refused what we sent or could not store it.
+    if (reply.find(std::string("queue_id\0", 9)) == std::string::npos) util::msg_fatal(failure);
+    util::msg_warn("mail_stream_cleanup: close error");
+    util::msg_fatal(who + "queue file write error");
+  }
   return 0;
 }
 
