@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <string>
 
 #include "libconf/config.h"
+#include "libmail/config_dir_check.h"
 #include "libmail/queue_id.h"
 #include "libmail/record.h"
 #include "libutil/fd.h"
@@ -101,6 +103,9 @@ int run(int argc, char** argv) {
         util::msg_fatal("usage: postdrop [-c config_dir] [-v]");
     }
   }
+  if (config_dir.empty() && std::getenv("MAIL_CONFIG")) config_dir = std::getenv("MAIL_CONFIG");
+  // Set-gid postdrop must not trust a caller's main.cf.
+  if (!config_dir.empty()) mail::check_config_dir(config_dir);
   conf::LoadOptions lo;
   lo.config_dir = config_dir;
   lo.warn = false;

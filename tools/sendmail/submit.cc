@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "libconf/config.h"
+#include "libmail/config_dir_check.h"
 #include "libmail/maildrop_writer.h"
 #include "libmail/table_tool.h"
 #include "libutil/child_process.h"
@@ -30,37 +31,9 @@
 namespace sendmail {
 namespace {
 
-// A user other than root may name only a directory that the default main.cf
-// lists in alternate_config_directories or multi_instance_directories: a
-// private main.cf could point command_directory at any program.
-void check_config_dir(const std::string& dir) {
-  if (::getuid() == 0) return;
-  std::string saved = std::getenv("MAIL_CONFIG") ? std::getenv("MAIL_CONFIG") : "";
-  ::unsetenv("MAIL_CONFIG");
-  const std::string default_dir = conf::Config::default_config_dir();
-  if (!saved.empty()) ::setenv("MAIL_CONFIG", saved.c_str(), 1);
-  if (dir == default_dir) return;
-  conf::LoadOptions lo;
-  lo.config_dir = default_dir;
-  lo.warn = false;
-  lo.require_main_cf = false;
-  if (auto config = conf::Config::load(lo)) {
-    for (const char* name : {"alternate_config_directories", "multi_instance_directories"}) {
-      auto list = config->try_get_list(name);
-      if (!list) continue;
-      for (const auto& d : *list)
-        if (d == dir) return;
-    }
-  }
-  util::msg_error("unauthorized configuration directory name: " + dir);
-  util::msg_fatal("specify \"alternate_config_directories = " + dir +
-                  "\" or \"multi_instance_directories = " + dir + "\" in " + default_dir +
-                  "/main.cf");
-}
-
 conf::Config load_config(const Options& opt) {
   if (!opt.config_dir.empty()) {
-    check_config_dir(opt.config_dir);
+    mail::check_config_dir(opt.config_dir);
     // postdrop, postqueue and postfix must read the same main.cf.
     ::setenv("MAIL_CONFIG", opt.config_dir.c_str(), 1);
   }
