@@ -137,6 +137,17 @@ void MaildropWriter::feed(std::string_view data, std::string& out) {
   }
 }
 
+namespace {
+// "Name:" or "Name :" with Name printable ASCII without ':' (RFC 822 field).
+bool is_header_start(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && line[i] > ' ' && line[i] < 127 && line[i] != ':') ++i;
+  if (i == 0) return false;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  return i < line.size() && line[i] == ':';
+}
+}  // namespace
+
 void MaildropWriter::end_line(std::string& out, bool complete) {
   bool line_start = !continuing_;
   // Every leading "From " or ">From " line is an mbox separator, not
@@ -157,6 +168,13 @@ void MaildropWriter::end_line(std::string& out, bool complete) {
     return;
   }
   if (opt_.extract_recipients && in_headers_) {
+    if (line_start && is_header_start(line_)) {
+      // Postfix's sendmail -t rewrites "Name :" as "Name:" (any header).
+      std::size_t name_end = 0;
+      while (line_[name_end] > ' ' && line_[name_end] != ':') ++name_end;
+      std::size_t colon = line_.find(':', name_end);
+      line_.erase(name_end, colon - name_end);
+    }
     header_piece(line_, line_start);
     // With -t, Postfix's sendmail separates headers that end at a non-header
     // line from it with an empty line.
@@ -166,16 +184,6 @@ void MaildropWriter::end_line(std::string& out, bool complete) {
   line_.clear();
 }
 
-namespace {
-// "Name:" or "Name :" with Name printable ASCII without ':' (RFC 822 field).
-bool is_header_start(std::string_view line) {
-  std::size_t i = 0;
-  while (i < line.size() && line[i] > ' ' && line[i] < 127 && line[i] != ':') ++i;
-  if (i == 0) return false;
-  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-  return i < line.size() && line[i] == ':';
-}
-}  // namespace
 
 void MaildropWriter::header_piece(std::string_view piece, bool line_start) {
   if (!line_start) {

@@ -12,7 +12,8 @@
 // * with -t the header recipients go after X, in header order, duplicates
 //   and Bcc: kept (cleanup removes them later), and only the Resent-
 //   headers count when there is any Resent-To/Cc/Bcc; headers that end at
-//   a non-header line get an empty line inserted (only with -t);
+//   a non-header line get an empty line inserted, and "Name :" becomes
+//   "Name:" (both only with -t);
 // * A notify_flags=N precedes every R (command-line and extracted) when -N.
 #pragma once
 

@@ -171,3 +171,14 @@ TEST_CASE("address lists tolerate missing commas as Postfix does", "[maildrop]")
   CHECK(mail::parse_address_list("<>").empty());
   CHECK(mail::parse_address_list("Name <a@b>") == std::vector<std::string>{"a@b"});
 }
+
+TEST_CASE("with -t a space before a header's colon is removed, without -t kept",
+          "[maildrop]") {
+  mail::MessageOptions t;
+  t.extract_recipients = true;
+  std::vector<Pair> want = {{'N', "TO: a@b"}, {'N', "Subject: x"}, {'N', "cc:  c@d"}, {'N', ""},
+                            {'X', ""},        {'R', "a@b"},        {'R', "c@d"},      {'E', ""}};
+  CHECK(message("TO: a@b\nSubject : x\ncc \t:  c@d\n\n", t) == want);
+  std::vector<Pair> plain = {{'N', "Subject : x"}, {'X', ""}, {'E', ""}};
+  CHECK(message("Subject : x\n") == plain);
+}
