@@ -141,7 +141,7 @@ int run(int argc, char** argv) {
                          ? mail::make_long_queue_id(now.tv_sec, now.tv_usec, st.st_ino)
                          : mail::make_short_queue_id(now.tv_usec, st.st_ino);
     std::string final_path = "maildrop/" + id;
-    if (::rename(tmp.c_str(), final_path.c_str()) != 0)
+    if (util::os::rename(tmp.c_str(), final_path.c_str()) != 0)
       drop.fail("rename " + tmp + " to " + final_path + ": " + std::strerror(errno));
     drop.path = final_path;
     reply(attr("protocol", "postdrop_protocol") + std::string(1, '\0'));
