@@ -74,6 +74,20 @@ void PatternWarner::warn(std::string_view text) const {
   msg_warn(type_ + " map " + file_ + ", line " + std::to_string(lineno_) + ": " + std::string(text));
 }
 
+std::optional<DelimitedPattern> parse_rule_condition(std::string_view s, bool& negate,
+                                                     const PatternWarner& warner) {
+  s = strip_negation(s, negate);
+  if (s.empty()) {
+    warner.warn("no regexp: skipping this rule");
+    return std::nullopt;
+  }
+  if (std::isalnum(static_cast<unsigned char>(s.front()))) {
+    warner.warn("ignoring unrecognized request");
+    return std::nullopt;
+  }
+  return parse_delimited_pattern(s, warner);
+}
+
 std::optional<DelimitedPattern> parse_delimited_pattern(std::string_view s,
                                                         const PatternWarner& warner) {
   const char delim = s.front();

@@ -56,6 +56,13 @@ struct DelimitedPattern {
 std::optional<DelimitedPattern> parse_delimited_pattern(std::string_view s,
                                                         const PatternWarner& warner);
 
+// "[!]/pattern/flags" at the start of a regexp or pcre rule: sets `negate`
+// from the "!" marks, then parses the delimited pattern. nullopt after
+// Postfix's warning ("no regexp: skipping this rule", "ignoring
+// unrecognized request", or the delimiter one).
+std::optional<DelimitedPattern> parse_rule_condition(std::string_view s, bool& negate,
+                                                     const PatternWarner& warner);
+
 // A lookup result with $N references, checked once at load time.
 class Replacement {
  public:

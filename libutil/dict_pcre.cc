@@ -4,7 +4,6 @@
 #include <pcre2.h>
 
 #include <algorithm>
-#include <cctype>
 #include <memory>
 #include <vector>
 
@@ -72,16 +71,7 @@ class PcreDict final : public Dict {
 
 std::optional<std::string_view> compile_condition(std::string_view s, Rule& rule,
                                                   const PatternWarner& warner) {
-  s = strip_negation(s, rule.negate);
-  if (s.empty()) {
-    warner.warn("no regexp: skipping this rule");
-    return std::nullopt;
-  }
-  if (std::isalnum(static_cast<unsigned char>(s.front()))) {
-    warner.warn("ignoring unrecognized request");
-    return std::nullopt;
-  }
-  auto parsed = parse_delimited_pattern(s, warner);
+  auto parsed = parse_rule_condition(s, rule.negate, warner);
   if (!parsed) return std::nullopt;
   // Postfix's defaults: caseless and dot-matches-newline; each flag toggles.
   uint32_t options = PCRE2_CASELESS | PCRE2_DOTALL;

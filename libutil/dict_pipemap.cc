@@ -10,10 +10,10 @@
 namespace util {
 namespace {
 
-class PipemapDict : public Dict {
+class PipemapDict : public CompositeDict {
  public:
   PipemapDict(std::string name, std::vector<std::unique_ptr<Dict>> members)
-      : Dict("pipemap", std::move(name)), members_(std::move(members)) {}
+      : CompositeDict("pipemap", std::move(name), std::move(members)) {}
 
   Result<std::optional<std::string>> lookup(std::string_view key) override {
     std::string current(key);
@@ -25,23 +25,6 @@ class PipemapDict : public Dict {
     }
     return current;
   }
-
-  // A member with patterns makes the whole a pattern table (no partial-key
-  // searches), as Postfix merges its members' flags.
-  bool is_pattern() const override {
-    for (const auto& m : members_)
-      if (m->is_pattern()) return true;
-    return false;
-  }
-
-  bool changed() const override {
-    for (const auto& m : members_)
-      if (m->changed()) return true;
-    return false;
-  }
-
- private:
-  std::vector<std::unique_ptr<Dict>> members_;
 };
 
 }  // namespace

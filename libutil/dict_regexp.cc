@@ -2,7 +2,6 @@
 
 #include <regex.h>
 
-#include <cctype>
 #include <memory>
 #include <vector>
 
@@ -85,16 +84,7 @@ class RegexpDict final : public Dict {
 // text after the flags, or nullopt after a warning.
 std::optional<std::string_view> compile_condition(std::string_view s, Rule& rule,
                                                   const PatternWarner& warner) {
-  s = strip_negation(s, rule.negate);
-  if (s.empty()) {
-    warner.warn("no regexp: skipping this rule");
-    return std::nullopt;
-  }
-  if (std::isalnum(static_cast<unsigned char>(s.front()))) {
-    warner.warn("ignoring unrecognized request");
-    return std::nullopt;
-  }
-  auto parsed = parse_delimited_pattern(s, warner);
+  auto parsed = parse_rule_condition(s, rule.negate, warner);
   if (!parsed) return std::nullopt;
   int cflags = REG_EXTENDED | REG_ICASE;
   for (char f : parsed->flags) {

@@ -10,10 +10,10 @@
 namespace util {
 namespace {
 
-class UnionmapDict : public Dict {
+class UnionmapDict : public CompositeDict {
  public:
   UnionmapDict(std::string name, std::vector<std::unique_ptr<Dict>> members)
-      : Dict("unionmap", std::move(name)), members_(std::move(members)) {}
+      : CompositeDict("unionmap", std::move(name), std::move(members)) {}
 
   Result<std::optional<std::string>> lookup(std::string_view key) override {
     std::optional<std::string> joined;
@@ -30,23 +30,6 @@ class UnionmapDict : public Dict {
     }
     return joined;
   }
-
-  // A member with patterns makes the whole a pattern table (no partial-key
-  // searches), as Postfix merges its members' flags.
-  bool is_pattern() const override {
-    for (const auto& m : members_)
-      if (m->is_pattern()) return true;
-    return false;
-  }
-
-  bool changed() const override {
-    for (const auto& m : members_)
-      if (m->changed()) return true;
-    return false;
-  }
-
- private:
-  std::vector<std::unique_ptr<Dict>> members_;
 };
 
 }  // namespace
