@@ -4,7 +4,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "libmail/master_proto.h"
@@ -78,6 +80,23 @@ Daemon server_start(int argc, char** argv, std::string_view program, const Serve
 void server_exit(Daemon& daemon, const ServerHooks& hooks) {
   if (hooks.pre_exit) hooks.pre_exit(daemon);
   std::exit(0);
+}
+
+short wait_for_listener(Daemon& daemon, const MasterLink& master, const ServerHooks& hooks) {
+  for (;;) {
+    if (master.master_gone()) server_exit(daemon, hooks);
+    pollfd fds[2] = {{master.listen_fd(), POLLIN, 0}, {master.status_fd(), POLLIN, 0}};
+    int timeout_ms = daemon.max_idle.count() > 0
+                         ? static_cast<int>(daemon.max_idle.count() * 1000) : -1;
+    int n = ::poll(fds, 2, timeout_ms);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      util::msg_fatal(std::string("poll: ") + std::strerror(errno));
+    }
+    if (n == 0) server_exit(daemon, hooks);  // max_idle without a client
+    if (fds[1].revents) server_exit(daemon, hooks);
+    if (fds[0].revents) return fds[0].revents;
+  }
 }
 
 }  // namespace mail

@@ -64,6 +64,11 @@ class MasterLink {
 // skeleton does before its loop.
 Daemon server_start(int argc, char** argv, std::string_view program, const ServerHooks& hooks);
 
+// Block until the listening endpoint has an event and return its revents.
+// Exits the process (server_exit) when master goes away or max_idle passes
+// without one; fatal when poll itself fails.
+short wait_for_listener(Daemon& daemon, const MasterLink& master, const ServerHooks& hooks);
+
 // Exit the process the way a skeleton does at the end of its life.
 [[noreturn]] void server_exit(Daemon& daemon, const ServerHooks& hooks);
 

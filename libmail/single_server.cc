@@ -4,7 +4,6 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 
 #include "libutil/log.h"
@@ -17,18 +16,7 @@ void single_server_main(int argc, char** argv, std::string_view program,
   MasterLink master(daemon);
   long served = 0;
   for (;;) {
-    if (master.master_gone()) server_exit(daemon, hooks);
-    pollfd fds[2] = {{master.listen_fd(), POLLIN, 0}, {master.status_fd(), POLLIN, 0}};
-    int timeout_ms = daemon.max_idle.count() > 0
-                         ? static_cast<int>(daemon.max_idle.count() * 1000) : -1;
-    int n = ::poll(fds, 2, timeout_ms);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      util::msg_fatal(std::string("poll: ") + std::strerror(errno));
-    }
-    if (n == 0) server_exit(daemon, hooks);  // max_idle without a client
-    if (fds[1].revents) server_exit(daemon, hooks);
-    if (!(fds[0].revents & POLLIN)) continue;
+    if (!(wait_for_listener(daemon, master, hooks) & POLLIN)) continue;
     auto client = master.accept_client();
     if (!client) {
       util::msg_warn("accept connection: " + client.error().message);

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -39,18 +38,7 @@ void trigger_server_main(int argc, char** argv, std::string_view program,
   bool fifo = daemon.options.service_type == "fifo";
   long served = 0;
   for (;;) {
-    if (master.master_gone()) server_exit(daemon, hooks);
-    pollfd fds[2] = {{master.listen_fd(), POLLIN, 0}, {master.status_fd(), POLLIN, 0}};
-    int timeout_ms = daemon.max_idle.count() > 0
-                         ? static_cast<int>(daemon.max_idle.count() * 1000) : -1;
-    int n = ::poll(fds, 2, timeout_ms);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      util::msg_fatal(std::string("poll: ") + std::strerror(errno));
-    }
-    if (n == 0) server_exit(daemon, hooks);
-    if (fds[1].revents) server_exit(daemon, hooks);
-    if (!(fds[0].revents & (POLLIN | POLLHUP))) continue;
+    if (!(wait_for_listener(daemon, master, hooks) & (POLLIN | POLLHUP))) continue;
     std::string request;
     if (fifo) {
       char buf[kMaxRequest];
