@@ -23,11 +23,7 @@ const char* kEchoServices =
     "127.0.0.1:ECHO_PORT inet n - y - 2 test-echo -o test_value=one\n"
     "postlog unix-dgram n - n - 1 postlogd\n";
 
-bool skip_unless_root() {
-  if (::geteuid() == 0) return false;
-  WARN("SKIPPED: master tests need root (services drop to mail_owner)");
-  return true;
-}
+bool skip_unless_root() { return test::skip_unless_root("master tests switch to mail_owner"); }
 
 }  // namespace
 

@@ -48,4 +48,10 @@ bool skip_without(const std::string& program, const std::string& why) {
   return true;
 }
 
+bool skip_unless_root(const std::string& why) {
+  if (::geteuid() == 0) return false;
+  WARN("SKIPPED: not root: " << why);
+  return true;
+}
+
 }  // namespace test

@@ -24,5 +24,7 @@ class TempDir {
 
 // Loud skip: prints why and returns true so a test can `return;` (never a silent pass).
 bool skip_without(const std::string& program, const std::string& why);
+// Loud skip for tests that need root (whole instances switch users).
+bool skip_unless_root(const std::string& why);
 
 }  // namespace test
