@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# bench/local.sh: local submission and delivery, Postern beside Postfix.
+#   sudo bench/local.sh [OURS_BUILD_DIR [COUNT]]
+# For each system, on an instance of its own in a temp dir (the default
+# master.cf without the SMTP listener, mailboxes in the temp dir, 10 users):
+#   seq   COUNT sendmail submissions one after the other, then wait until all
+#         are in the mailboxes;
+#   par8  the same with 8 submitters in parallel;
+#   fanin 2*COUNT messages, each to one of the 10 users, submitted 8 at a
+#         time, until all are in the mailboxes.
+# Prints wall times (submission done / all delivered), the counts found in
+# the mailboxes (must equal what was sent: any loss stops the script) and
+# the ratio ours/Postfix per phase. Root only (instances switch users).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+ours_build=${1:-$top/build}
+count=${2:-1000}
+users=10
+
+[ "$(id -u)" = 0 ] || { echo "local.sh: run as root" >&2; exit 1; }
+[ -x /usr/sbin/postfix ] || { echo "local.sh: Debian's postfix is not installed (scripts/deps.sh)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/postern-bench-local.XXXXXX)
+cleanup() {
+  for sys in ours theirs; do
+    [ -f "$work/$sys/main.cf" ] && "$(postfix_of $sys)" -c "$work/$sys" stop >/dev/null 2>&1 || true
+  done
+  for i in $(seq 0 $((users - 1))); do userdel "pbench$i" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+postfix_of() { [ "$1" = ours ] && echo "$ours_build/sbin/postfix" || echo /usr/sbin/postfix; }
+sendmail_of() { [ "$1" = ours ] && echo "$ours_build/sbin/sendmail" || echo /usr/sbin/sendmail; }
+
+for i in $(seq 0 $((users - 1))); do
+  userdel "pbench$i" >/dev/null 2>&1 || true
+  useradd -M -d /nonexistent -s /usr/sbin/nologin "pbench$i"
+done
+
+setup() {  # setup SYS
+  local sys=$1 dir=$work/$1
+  mkdir -p "$dir/queue" "$dir/data" "$dir/mail"
+  chmod 1777 "$dir/mail"
+  chown postfix "$dir/data"
+  {
+    echo "compatibility_level = 3.6"
+    echo "queue_directory = $dir/queue"
+    echo "data_directory = $dir/data"
+    echo "mail_spool_directory = $dir/mail"
+    echo "maillog_file = $dir/maillog"
+    echo "maillog_file_prefixes = $work"
+    echo "myhostname = bench.example.test"
+    echo "inet_interfaces = 127.0.0.1"
+    echo "alias_maps ="
+    echo "alias_database ="
+    if [ "$sys" = ours ]; then
+      echo "command_directory = $ours_build/sbin"
+      echo "daemon_directory = $ours_build/libexec/postfix"
+    fi
+  } >"$dir/main.cf"
+  grep -v '^smtp      inet' "$top/conf/master.cf" >"$dir/master.cf"
+  "$(postfix_of "$sys")" -c "$dir" start >/dev/null 2>&1
+}
+
+delivered() {  # delivered SYS -> number of messages in all mailboxes
+  cat "$work/$1"/mail/pbench* 2>/dev/null | grep -c '^X-Bench-Id: ' || true
+}
+
+wait_delivered() {  # wait_delivered SYS N
+  local deadline=$((SECONDS + 600))
+  while [ "$(delivered "$1")" -lt "$2" ]; do
+    [ $SECONDS -lt $deadline ] || { echo "timeout: $(delivered "$1") of $2 delivered by $1" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+submit_range() {  # submit_range SYS FIRST LAST
+  local sm; sm=$(sendmail_of "$1")
+  for n in $(seq "$2" "$3"); do
+    printf 'Subject: bench %s\nX-Bench-Id: %s\n\nbody %s\n' "$n" "$n" "$n" |
+      "$sm" -C "$work/$1" -f root "pbench$((n % users))"
+  done
+}
+
+now() { date +%s.%N; }
+
+run_phase() {  # run_phase SYS PHASE TOTAL PARALLEL -> "submit_secs deliver_secs"
+  local sys=$1 phase=$2 total=$3 par=$4
+  local base; base=$(delivered "$sys")
+  local start; start=$(now)
+  local per=$(( (total + par - 1) / par ))
+  local pids=()
+  for p in $(seq 0 $((par - 1))); do
+    local first=$((p * per)) last=$(((p + 1) * per - 1))
+    [ $last -ge $total ] && last=$((total - 1))
+    [ $first -le $last ] || continue
+    submit_range "$sys" $((base + first)) $((base + last)) &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  local submitted; submitted=$(now)
+  wait_delivered "$sys" $((base + total))
+  local done_at; done_at=$(now)
+  local got=$(( $(delivered "$sys") - base ))
+  [ "$got" -eq "$total" ] || { echo "$sys $phase: $got of $total delivered (loss or duplicate)" >&2; exit 1; }
+  echo "$(echo "$submitted - $start" | bc) $(echo "$done_at - $start" | bc)"
+}
+
+setup ours
+setup theirs
+printf '%-6s %-7s %12s %12s %12s %12s %8s\n' phase count "ours-submit" "ours-all" "pfx-submit" "pfx-all" ratio
+for spec in "seq $count 1" "par8 $count 8" "fanin $((count * 2)) 8"; do
+  set -- $spec
+  read -r os oa <<<"$(run_phase ours "$1" "$2" "$3")"
+  read -r ts ta <<<"$(run_phase theirs "$1" "$2" "$3")"
+  [ -n "${oa:-}" ] && [ -n "${ta:-}" ] || exit 1
+  printf '%-6s %-7s %12.2f %12.2f %12.2f %12.2f %8.2f\n' "$1" "$2" "$os" "$oa" "$ts" "$ta" \
+    "$(echo "$oa / $ta" | bc -l)"
+done
