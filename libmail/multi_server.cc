@@ -33,6 +33,7 @@ struct Client {
 struct Loop {
   Daemon* daemon = nullptr;
   const MultiHandler* handler = nullptr;
+  const MultiHooks* hooks = nullptr;
   MasterLink* master = nullptr;
   std::unique_ptr<event_base, BaseFree> base;
   EventPtr accept_ev, status_ev, idle_ev;
@@ -56,6 +57,13 @@ void drop_client(Loop& loop, int fd) {
   }
   loop.master->idle();
   arm_idle(loop);
+}
+
+void count_use(Loop& loop) {
+  if (loop.daemon->max_use > 0 && ++loop.accepted >= loop.daemon->max_use) {
+    loop.stopping = true;
+    event_del(loop.accept_ev.get());
+  }
 }
 
 void on_client(evutil_socket_t fd, short, void* arg) {
@@ -93,13 +101,21 @@ void on_accept(evutil_socket_t, short, void* arg) {
   int raw = (*fd)->get();
   auto client = std::make_unique<Client>(std::move(**fd), loop.daemon->ipc_timeout);
   client->loop = &loop;
+  if (loop.hooks->on_connect) {
+    ::alarm(static_cast<unsigned>(loop.daemon->daemon_timeout.count()));  // watchdog
+    bool keep = loop.hooks->on_connect(client->stream, *loop.daemon);
+    ::alarm(0);
+    if (!client->stream.flush() || !keep) {
+      client.reset();
+      count_use(loop);
+      if (loop.clients.empty()) drop_client(loop, -1);
+      return;
+    }
+  }
   client->ev.reset(event_new(loop.base.get(), raw, EV_READ | EV_PERSIST, on_client, client.get()));
   event_add(client->ev.get(), nullptr);
   loop.clients[raw] = std::move(client);
-  if (loop.daemon->max_use > 0 && ++loop.accepted >= loop.daemon->max_use) {
-    loop.stopping = true;
-    event_del(loop.accept_ev.get());
-  }
+  count_use(loop);
 }
 
 void on_master_gone(evutil_socket_t, short, void* arg) {
@@ -124,6 +140,7 @@ void multi_server_main(int argc, char** argv, std::string_view program,
   Loop loop;
   loop.daemon = &daemon;
   loop.handler = &handler;
+  loop.hooks = &hooks;
   loop.master = &master;
   loop.base.reset(event_base_new());
   if (!loop.base) util::msg_fatal("event_base_new failed");

@@ -30,6 +30,11 @@ using MultiHandler = std::function<bool(util::Stream& client, Daemon& daemon)>;
 
 struct MultiHooks : ServerHooks {
   std::function<void(event_base* base, Daemon& daemon)> on_loop;
+  // Called once right after a client connects, before it has sent anything,
+  // for protocols where the server speaks first (cleanup sends the queue
+  // ID). Return false to close the connection (a daemon may serve the whole
+  // session here, as Postfix's cleanup does).
+  std::function<bool(util::Stream& client, Daemon& daemon)> on_connect;
 };
 
 [[noreturn]] void multi_server_main(int argc, char** argv, std::string_view program,
