@@ -37,5 +37,9 @@ Result<std::unique_ptr<Dict>> open_randmap_dict(std::string_view name, const Dic
 Result<std::unique_ptr<Dict>> open_pipemap_dict(std::string_view name, const DictOpenOptions&);
 Result<std::unique_ptr<Dict>> open_unionmap_dict(std::string_view name, const DictOpenOptions&);
 Result<std::unique_ptr<Dict>> open_proxy_dict(std::string_view name, const DictOpenOptions&);
+// Network clients (dict_tcp.cc, dict_socketmap.cc, dict_memcache.cc).
+Result<std::unique_ptr<Dict>> open_tcp_dict(std::string_view name, const DictOpenOptions&);
+Result<std::unique_ptr<Dict>> open_socketmap_dict(std::string_view name, const DictOpenOptions&);
+Result<std::unique_ptr<Dict>> open_memcache_dict(std::string_view name, const DictOpenOptions&);
 
 }  // namespace util
