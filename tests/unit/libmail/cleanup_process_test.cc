@@ -1,0 +1,361 @@
+#include "libmail/cleanup_process.h"
+
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include <catch.hpp>
+
+#include "libmail/cleanup_client.h"
+#include "libmail/queue_file.h"
+#include "tests/support/paths.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Postfix's own cleanup output for a sendmail submission, turned back into
+// what pickup sent it: no C, create_time, dsn_orig_rcpt or O records, the
+// recipient as typed, and without the headers cleanup appended.
+struct Sample {
+  std::vector<mail::Record> input;
+  std::string expected;  // the file Postfix wrote
+  std::string queue_id;
+  long create_time = 0;
+};
+
+Sample sample(const std::string& name, const std::string& queue_id,
+              const std::vector<std::pair<std::string, std::string>>& typed_rcpts = {},
+              const std::vector<std::string>& extra_headers = {}) {
+  Sample s;
+  s.expected = slurp(test::data_file("cleanup/" + name + ".bin"));
+  s.queue_id = queue_id;
+  auto file = mail::parse_queue_file(s.expected);
+  REQUIRE(file);
+  for (const auto& r : file->envelope) {
+    if (r.type == mail::rec::kSize || r.type == mail::rec::kOrigRcpt) continue;
+    if (r.type == mail::rec::kAttr && r.data.starts_with("create_time=")) {
+      s.create_time = std::atol(r.data.c_str() + 12);
+      continue;
+    }
+    if (r.type == mail::rec::kAttr && r.data.starts_with("dsn_orig_rcpt=")) continue;
+    mail::Record in = r;
+    for (const auto& [typed, stored] : typed_rcpts)
+      if (r.type == mail::rec::kRcpt && r.data == stored) in.data = typed;
+    s.input.push_back(in);
+  }
+  s.input.push_back({mail::rec::kMessage, "", 0});
+  bool in_headers = true;
+  for (const auto& r : file->content) {
+    if (r.data.empty()) {
+      if (in_headers)
+        for (const auto& h : extra_headers) s.input.push_back({mail::rec::kNorm, h, 0});
+      in_headers = false;
+    }
+    if (in_headers && (r.data.starts_with("Message-Id:") || r.data.starts_with("Date:") ||
+                       r.data.starts_with("From:")))
+      continue;
+    s.input.push_back(r);
+  }
+  s.input.push_back({mail::rec::kExtract, "", 0});
+  s.input.push_back({mail::rec::kEnd, "", 0});
+  return s;
+}
+
+mail::CleanupTables local_tables() {
+  mail::CleanupTables t;
+  t.rewrite = [](std::string_view a, bool) {
+    std::string s(a);
+    if (s.find('@') == std::string::npos) s += "@mx.example.test";
+    return s;
+  };
+  t.maps.qualify = [&t](std::string_view a) { return t.rewrite(a, true); };
+  return t;
+}
+
+mail::CleanupSettings settings() {
+  mail::CleanupSettings s;
+  s.myhostname = "mx.example.test";
+  s.myorigin = "mx.example.test";
+  return s;
+}
+
+struct UtcZone {
+  UtcZone() {
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+  }
+};
+
+std::vector<std::unique_ptr<util::Dict>> regexp_table(const test::TempDir& dir,
+                                                      const std::string& text) {
+  std::vector<std::unique_ptr<util::Dict>> out;
+  auto d = util::dict_open("regexp:" + dir.write("checks", text));
+  REQUIRE(d);
+  out.push_back(std::move(*d));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("cleanup writes a sendmail submission byte for byte as Postfix's cleanup did",
+          "[cleanup]") {
+  UtcZone utc;
+  auto s = sample("qf_sendmail_user_hold", "17399A741A9", {{"cmpuser", "cmpuser@mx.example.test"}});
+  // The user's envelope sender arrives unqualified, too.
+  for (auto& r : s.input)
+    if (r.type == mail::rec::kFrom) r.data = "cmpuser";
+  auto tables = local_tables();
+  auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, s.create_time, 0,
+                                   settings(), tables);
+  REQUIRE(out.status == 0);
+  CHECK(mail::build_queue_file(out.message) == s.expected);
+  REQUIRE(out.log.size() == 1);
+  CHECK(out.log[0] == "message-id=<20261123092933.17399A741A9@mx.example.test>");
+}
+
+TEST_CASE("cleanup keeps a root submission's From with its full name and To as written",
+          "[cleanup]") {
+  UtcZone utc;
+  auto s = sample("qf_sendmail_root_hold", "69895A741A2");
+  auto tables = local_tables();
+  auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, s.create_time, 0,
+                                   settings(), tables);
+  REQUIRE(out.status == 0);
+  CHECK(mail::build_queue_file(out.message) == s.expected);
+}
+
+TEST_CASE("sendmail -t recipients become extracted recipients, Bcc: goes, header addresses are "
+          "qualified",
+          "[cleanup]") {
+  UtcZone utc;
+  auto s = sample("qf_t_hold", "E8C72A74191");
+  // What the maildrop file held: the To: as typed, a Bcc: header, and the
+  // -t recipients after X as bare R records (one duplicate).
+  std::vector<mail::Record> in;
+  for (const auto& r : s.input) {
+    if (r.type == mail::rec::kNorm && r.data.starts_with("To: ")) {
+      in.push_back({mail::rec::kNorm, "To: cmpuser@example.test, postmaster", 0});
+      in.push_back({mail::rec::kNorm, "Bcc: hidden@example.org", 0});
+      continue;
+    }
+    if (r.type == mail::rec::kExtract) {
+      in.push_back(r);
+      for (auto a : {"cmpuser@example.test", "postmaster", "hidden@example.org", "postmaster"})
+        in.push_back({mail::rec::kRcpt, a, 0});
+      in.push_back({mail::rec::kEnd, "", 0});
+      break;
+    }
+    in.push_back(r);
+  }
+  auto tables = local_tables();
+  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, s.queue_id, s.create_time, 0,
+                                   settings(), tables);
+  REQUIRE(out.status == 0);
+  CHECK(mail::build_queue_file(out.message) == s.expected);
+}
+
+TEST_CASE("header_checks HOLD, PREPEND, WARN and BCC act and log as Postfix's", "[cleanup]") {
+  UtcZone utc;
+  test::TempDir dir;
+  auto s = sample("qf_actions2_hold", "25A6FA74581");
+  // Postfix's input had no X-Added: header: PREPEND put it there.
+  std::erase_if(s.input, [](const mail::Record& r) { return r.data == "X-Added: by-header-checks"; });
+  auto tables = local_tables();
+  tables.header_checks = regexp_table(dir,
+                                      "/^Subject: HOLDME/ HOLD\n"
+                                      "/^X-Prepend:/ PREPEND X-Added: by-header-checks\n"
+                                      "/^X-Warn:/ WARN\n"
+                                      "/^X-Bcc:/ BCC bcc@example.org\n");
+  auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, s.create_time, 0,
+                                   settings(), tables);
+  REQUIRE(out.status == 0);
+  CHECK(out.hold);
+  CHECK(mail::build_queue_file(out.message) == s.expected);
+  REQUIRE(out.log.size() == 5);
+  CHECK(out.log[0] ==
+        "hold: header Subject: HOLDME actions2 from local; from=<cmpuser@example.test> "
+        "to=<root@example.test>");
+  CHECK(out.log[1] ==
+        "prepend: header X-Prepend: yes from local; from=<cmpuser@example.test> "
+        "to=<root@example.test>: X-Added: by-header-checks");
+  CHECK(out.log[2] ==
+        "warn: header X-Warn: yes from local; from=<cmpuser@example.test> to=<root@example.test>");
+  CHECK(out.log[3] ==
+        "bcc: header X-Bcc: yes from local; from=<cmpuser@example.test> to=<root@example.test>: "
+        "bcc@example.org");
+  CHECK(out.log[4] == "message-id=<20261123094218.25A6FA74581@mx.example.test>");
+}
+
+TEST_CASE("header_checks FILTER and REDIRECT go after X, and nothing is checked after REDIRECT",
+          "[cleanup]") {
+  UtcZone utc;
+  test::TempDir dir;
+  auto s = sample("qf_actions_hold", "419A7A74166");
+  auto tables = local_tables();
+  tables.header_checks = regexp_table(dir,
+                                      "/^Subject: HOLDME/ HOLD\n"
+                                      "/^X-Filter:/ FILTER smtp:[127.0.0.1]:24996\n"
+                                      "/^X-Redirect:/ REDIRECT redir@example.org\n"
+                                      "/^X-Prepend:/ PREPEND X-Added: by-header-checks\n"
+                                      "/^X-Bcc:/ BCC bcc@example.org\n");
+  auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, s.create_time, 0,
+                                   settings(), tables);
+  REQUIRE(out.status == 0);
+  CHECK(out.hold);
+  CHECK(mail::build_queue_file(out.message) == s.expected);
+}
+
+TEST_CASE("header_checks REJECT, DISCARD and IGNORE", "[cleanup]") {
+  UtcZone utc;
+  test::TempDir dir;
+  auto s = sample("qf_sendmail_root_hold", "69895A741A2");
+  auto tables = local_tables();
+  SECTION("REJECT with text gives the content status and a 5.7.1 reason") {
+    tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ REJECT no thanks\n");
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
+                                     settings(), tables);
+    CHECK(out.status == mail::kCleanupStatCont);
+    CHECK(out.reason == "5.7.1 no thanks");
+    CHECK(out.log[0] ==
+          "reject: header Subject: HOLDME sendmail root from local; from=<root@example.test> "
+          "to=<cmpuser@example.test>: no thanks");
+  }
+  SECTION("REJECT without text uses Postfix's words") {
+    tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ REJECT\n");
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
+                                     settings(), tables);
+    CHECK(out.reason == "5.7.1 message content rejected");
+  }
+  SECTION("without the filter flag nothing is checked") {
+    tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ REJECT\n");
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMapOk, s.queue_id, 1, 0,
+                                     settings(), tables);
+    CHECK(out.status == 0);
+  }
+  SECTION("DISCARD accepts and throws away") {
+    tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ DISCARD\n");
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
+                                     settings(), tables);
+    CHECK(out.status == 0);
+    CHECK(out.discard);
+  }
+  SECTION("IGNORE drops the header silently") {
+    tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ IGNORE\n");
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
+                                     settings(), tables);
+    CHECK(out.status == 0);
+    for (const auto& l : out.message.lines) CHECK_FALSE(l.starts_with("Subject:"));
+    CHECK(out.log.size() == 1);  // message-id only
+  }
+  SECTION("body_checks REPLACE rewrites a body line") {
+    tables.body_checks = regexp_table(dir, "/^body from root$/ REPLACE body was here\n");
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
+                                     settings(), tables);
+    CHECK(out.message.lines.back() == "body was here");
+    REQUIRE(out.log.size() == 2);
+    CHECK(out.log[0].starts_with("message-id="));
+    CHECK(out.log[1] ==
+          "replace: body body from root from local; from=<root@example.test> "
+          "to=<cmpuser@example.test>: body was here");
+  }
+}
+
+TEST_CASE("cleanup refuses too many hops, no recipients, an oversized message and a bad stream",
+          "[cleanup]") {
+  auto tables = local_tables();
+  auto base = [](int hops, bool rcpt, std::size_t body) {
+    std::vector<mail::Record> in{{mail::rec::kTime, "1795426200 1", 0},
+                                 {mail::rec::kAttr, "rewrite_context=local", 0},
+                                 {mail::rec::kFrom, "root", 0}};
+    if (rcpt) in.push_back({mail::rec::kRcpt, "root", 0});
+    in.push_back({mail::rec::kMessage, "", 0});
+    for (int i = 0; i < hops; ++i) in.push_back({mail::rec::kNorm, "Received: by x", 0});
+    in.push_back({mail::rec::kNorm, "", 0});
+    in.push_back({mail::rec::kNorm, std::string(body, 'x'), 0});
+    in.push_back({mail::rec::kExtract, "", 0});
+    in.push_back({mail::rec::kEnd, "", 0});
+    return in;
+  };
+  auto run = [&](const std::vector<mail::Record>& in, mail::CleanupSettings s = settings()) {
+    return mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, s, tables).status;
+  };
+  CHECK(run(base(49, true, 10)) == 0);
+  CHECK(run(base(50, true, 10)) == mail::kCleanupStatHopc);
+  CHECK(run(base(1, false, 10)) == mail::kCleanupStatRcpt);
+  auto small = settings();
+  small.message_size_limit = 100;
+  CHECK(run(base(1, true, 200), small) == mail::kCleanupStatSize);
+  auto no_end = base(1, true, 10);
+  no_end.pop_back();
+  CHECK(run(no_end) == mail::kCleanupStatBad);
+}
+
+TEST_CASE("virtual aliases expand recipients; canonical maps and masquerading rewrite them",
+          "[cleanup]") {
+  test::TempDir dir;
+  auto tables = local_tables();
+  auto open = [&](const std::string& name, const std::string& text) {
+    std::vector<std::unique_ptr<util::Dict>> out;
+    auto d = util::dict_open("inline:{" + text + "}");
+    REQUIRE(d);
+    out.push_back(std::move(*d));
+    (void)name;
+    return out;
+  };
+  tables.maps.virtual_alias = open("v", "{all@mx.example.test=a@x.test, b@x.test, a@x.test}");
+  tables.maps.sender_canonical = open("s", "{root@mx.example.test=admin@example.test}");
+  tables.maps.masquerade_domains = {"example.test"};
+  tables.maps.is_local_domain = [](std::string_view d) { return d == "mx.example.test"; };
+  std::vector<mail::Record> in{{mail::rec::kTime, "1795426200 1", 0},
+                               {mail::rec::kAttr, "rewrite_context=local", 0},
+                               {mail::rec::kFrom, "root", 0},
+                               {mail::rec::kRcpt, "all", 0},
+                               {mail::rec::kMessage, "", 0},
+                               {mail::rec::kNorm, "From: root@sub.example.test", 0},
+                               {mail::rec::kNorm, "", 0},
+                               {mail::rec::kExtract, "", 0},
+                               {mail::rec::kEnd, "", 0}};
+  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, settings(), tables);
+  REQUIRE(out.status == 0);
+  CHECK(out.message.sender == "admin@example.test");
+  REQUIRE(out.message.recipients.size() == 2);
+  CHECK(out.message.recipients[0].address == "a@x.test");
+  CHECK(out.message.recipients[1].address == "b@x.test");
+  CHECK(out.message.recipients[0].orig == "all");
+  CHECK(out.message.recipients[0].dsn_orig_rcpt == "rfc822;all@mx.example.test");
+  CHECK(out.message.lines[0] == "From: root@example.test");
+}
+
+TEST_CASE("a remote message gets no missing headers and logs an empty message-id",
+          "[cleanup]") {
+  auto tables = local_tables();
+  std::vector<mail::Record> in{{mail::rec::kTime, "1795426200 1", 0},
+                               {mail::rec::kAttr, "rewrite_context=remote", 0},
+                               {mail::rec::kFrom, "a@b.test", 0},
+                               {mail::rec::kRcpt, "c@d.test", 0},
+                               {mail::rec::kMessage, "", 0},
+                               {mail::rec::kNorm, "Subject: x", 0},
+                               {mail::rec::kNorm, "To: someone", 0},
+                               {mail::rec::kNorm, "", 0},
+                               {mail::rec::kExtract, "", 0},
+                               {mail::rec::kEnd, "", 0}};
+  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, settings(), tables);
+  REQUIRE(out.status == 0);
+  CHECK(out.message.lines == std::vector<std::string>{"Subject: x", "To: someone", ""});
+  CHECK(out.log == std::vector<std::string>{"message-id=<>"});
+}
+
+TEST_CASE("the From header quotes a full name with specials", "[cleanup]") {
+  CHECK(mail::make_from_header("From", "a@b", "Root Name") == "From: Root Name <a@b>");
+  CHECK(mail::make_from_header("From", "a@b", "") == "From: a@b");
+  CHECK(mail::make_from_header("From", "a@b", "Doe, John") == "From: \"Doe, John\" <a@b>");
+  CHECK(mail::make_from_header("Resent-From", "", "x") == "Resent-From: MAILER-DAEMON");
+}
