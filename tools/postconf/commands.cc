@@ -9,6 +9,7 @@
 #include "libconf/master_cf.h"
 #include "libconf/master_cf_editor.h"
 #include "libutil/log.h"
+#include "tools/postconf/bounce_templates.h"
 #include "tools/postconf/builtin_lists.h"
 #include "tools/postconf/master_views.h"
 #include "tools/postconf/parameter_views.h"
@@ -80,7 +81,7 @@ int run(const Options& o) {
     }
     return 0;
   }
-  if (o.b || o.t) util::msg_fatal("bounce templates (-b, -t) are not implemented");
+  if (o.b || o.t) return show_bounce_templates(o, dir);
   bool editing = o.e || o.X || o.comment;
   if (o.M || o.F || o.P) {
     if (editing) return edit_master(o, dir);
