@@ -161,7 +161,9 @@ Parsed parse_records(const std::vector<Record>& records) {
         seg = kContent;
         break;
       case rec::kFilter:
-        if (seg == kExtracted) p.content_filter = r.data;
+        // pickup sends $content_filter before T; a FILTER action's goes
+        // after X. Either way the file keeps it after X, where qmgr finds it.
+        p.content_filter = r.data;
         break;
       case rec::kRedirect:
         p.redirect = r.data;
@@ -547,6 +549,16 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
     lines.push_back(line);
   }
   m.lines = std::move(lines);
+
+  // always_bcc goes where a BCC action's recipient goes: after X, NOTIFY=NEVER.
+  if ((flags & kCleanupFlagBccOk) && !settings.always_bcc.empty()) {
+    NewRecipient n;
+    n.address = qualify(settings.always_bcc);
+    n.orig = n.address;
+    n.notify_flags = kDsnNotifyNever;
+    n.bcc_action = true;
+    m.extracted_recipients.push_back(std::move(n));
+  }
 
   if (settings.message_size_limit > 0) {
     long long size = 0;

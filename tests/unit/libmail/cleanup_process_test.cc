@@ -359,3 +359,39 @@ TEST_CASE("the From header quotes a full name with specials", "[cleanup]") {
   CHECK(mail::make_from_header("From", "a@b", "Doe, John") == "From: \"Doe, John\" <a@b>");
   CHECK(mail::make_from_header("Resent-From", "", "x") == "Resent-From: MAILER-DAEMON");
 }
+
+TEST_CASE("always_bcc adds a NOTIFY=NEVER recipient after X when the client allows it",
+          "[cleanup]") {
+  auto tables = local_tables();
+  auto s = settings();
+  s.always_bcc = "archive";
+  std::vector<mail::Record> in{{mail::rec::kTime, "1795426200 1", 0},
+                               {mail::rec::kAttr, "rewrite_context=local", 0},
+                               {mail::rec::kFrom, "root", 0},
+                               {mail::rec::kRcpt, "root", 0},
+                               {mail::rec::kMessage, "", 0},
+                               {mail::rec::kNorm, "", 0},
+                               {mail::rec::kExtract, "", 0},
+                               {mail::rec::kEnd, "", 0}};
+  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, s, tables);
+  REQUIRE(out.message.extracted_recipients.size() == 1);
+  CHECK(out.message.extracted_recipients[0].address == "archive@mx.example.test");
+  CHECK(out.message.extracted_recipients[0].notify_flags == mail::kDsnNotifyNever);
+  auto internal = mail::cleanup_process(in, mail::kCleanupFlagMaskInternal, "ABC", 1, 0, s, tables);
+  CHECK(internal.message.extracted_recipients.empty());
+}
+
+TEST_CASE("a content filter from pickup's envelope L record stays with the message", "[cleanup]") {
+  auto tables = local_tables();
+  std::vector<mail::Record> in{{mail::rec::kFilter, "smtp:[127.0.0.1]:10025", 0},
+                               {mail::rec::kTime, "1795426200 1", 0},
+                               {mail::rec::kAttr, "rewrite_context=local", 0},
+                               {mail::rec::kFrom, "root", 0},
+                               {mail::rec::kRcpt, "root", 0},
+                               {mail::rec::kMessage, "", 0},
+                               {mail::rec::kNorm, "", 0},
+                               {mail::rec::kExtract, "", 0},
+                               {mail::rec::kEnd, "", 0}};
+  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, settings(), tables);
+  CHECK(out.message.content_filter == "smtp:[127.0.0.1]:10025");
+}
