@@ -116,7 +116,11 @@ std::vector<std::string> compose_notice(const NoticeInput& in) {
   out.push_back("");
   for (const auto& e : in.entries) {
     out.push_back("Final-Recipient: rfc822; " + e.recipient);
-    if (!e.dsn_orig_rcpt.empty()) out.push_back("Original-Recipient: " + e.dsn_orig_rcpt);
+    if (!e.dsn_orig_rcpt.empty()) {
+      out.push_back("Original-Recipient: " + e.dsn_orig_rcpt);
+    } else if (!e.orig_rcpt.empty()) {
+      out.push_back("Original-Recipient: rfc822; " + e.orig_rcpt);
+    }
     out.push_back("Action: " + e.action);
     out.push_back("Status: " + e.status);
     if (!e.mta_type.empty() && !e.mta_mname.empty()) {

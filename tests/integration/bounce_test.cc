@@ -9,9 +9,11 @@
 #include <catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "libmail/bounce_client.h"
+#include "libmail/delivery_request.h"
 #include "libmail/queue_file.h"
 #include "libmail/queue_id.h"
 #include "tests/integration/master_fixture.h"
@@ -69,6 +71,28 @@ mail::NoticeRequest flush_request(const std::string& sender) {
 
 std::string socket(const master_test::Instance& inst, const std::string& name) {
   return inst.path() + "/queue/private/" + name;
+}
+
+// The queue file of the notice whose ID follows `prefix` in the log.
+std::optional<mail::QueueFile> notice_after(const master_test::Instance& inst,
+                                            const std::string& prefix) {
+  if (!inst.log_has(prefix)) return std::nullopt;
+  std::string log = inst.log();
+  std::string id = log.substr(log.find(prefix) + prefix.size());
+  id = id.substr(0, id.find('\n'));
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(inst.path() + "/queue/incoming")) {
+    if (entry.path().filename() == id) {
+      auto qf = mail::read_queue_file(entry.path());
+      if (qf) return std::move(*qf);
+    }
+  }
+  return std::nullopt;
+}
+
+bool has_line(const mail::QueueFile& qf, const std::string& line) {
+  auto lines = qf.text_lines();
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
 
 }  // namespace
@@ -164,6 +188,9 @@ TEST_CASE("a flush queues a non-delivery notice from the null sender through cle
   REQUIRE(rcpts.size() == 1);
   CHECK(rcpts[0].address == "cmpuser@example.test");
   auto lines = qf->text_lines();
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  INFO(all);
   auto has = [&](const std::string& line) {
     return std::find(lines.begin(), lines.end(), line) != lines.end();
   };
@@ -176,4 +203,74 @@ TEST_CASE("a flush queues a non-delivery notice from the null sender through cle
   CHECK(has("X-Postfix-Queue-ID: " + kQueueId));
   CHECK(has("Return-Path: <cmpuser@example.test>"));
   CHECK(has("This will bounce."));
+}
+
+TEST_CASE("warn sends a delay notice from the defer log and keeps the log", "[bounce][slow]") {
+  if (test::skip_unless_root("master runs bounce as mail_owner")) return;
+  if (!std::filesystem::exists(test::daemon("cleanup"))) {
+    WARN("SKIPPED: no cleanup daemon built yet");
+    return;
+  }
+  master_test::Instance inst(std::string(kBounceServices) + kCleanupService);
+  REQUIRE(inst.start().exit_status == 0);
+  write_original(inst, "cmpuser@example.test");
+  auto e = failed_entry();
+  e.recipient = "far@example.org";
+  e.status = "4.4.1";
+  e.action = "delayed";
+  e.reason = "connect to 127.0.0.1[127.0.0.1]:24999: Connection refused";
+  REQUIRE(mail::bounce_append(socket(inst, "defer"), kQueueId, e, 10s));
+  REQUIRE(mail::bounce_warn(socket(inst, "defer"), flush_request("cmpuser@example.test"), 20s));
+  auto qf = notice_after(inst, kQueueId + ": sender delay notification: ");
+  INFO(inst.log());
+  REQUIRE(qf);
+  CHECK(has_line(*qf, "Subject: Delayed Mail (still being retried)"));
+  CHECK(has_line(*qf, "Action: delayed"));
+  CHECK(has_line(*qf, "Diagnostic-Code: X-Postfix; connect to 127.0.0.1[127.0.0.1]:24999: Connection"));
+  CHECK(has_line(*qf, "Will-Retry-Until: Sat, 28 Nov 2026 09:35:09 +0000 (UTC)"));
+  CHECK(has_line(*qf, "Content-Type: text/rfc822-headers"));
+  CHECK_FALSE(has_line(*qf, "This will bounce."));
+  CHECK(std::filesystem::exists(inst.dir().file(
+      "queue/" + mail::queue_file_path("defer", kQueueId, mail::default_hash_queue_names(), 1))));
+}
+
+TEST_CASE("trace_flush sends the delivery status report of sendmail -bv", "[bounce][slow]") {
+  if (test::skip_unless_root("master runs bounce as mail_owner")) return;
+  if (!std::filesystem::exists(test::daemon("cleanup"))) {
+    WARN("SKIPPED: no cleanup daemon built yet");
+    return;
+  }
+  master_test::Instance inst(std::string(kBounceServices) + kCleanupService);
+  REQUIRE(inst.start().exit_status == 0);
+  write_original(inst, "cmpuser@example.test");
+  auto e = failed_entry();
+  e.status = "2.0.0";
+  e.action = "deliverable";
+  e.reason = "delivery via local: delivers to mailbox";
+  REQUIRE(mail::bounce_append(socket(inst, "trace"), kQueueId, e, 10s));
+  auto request = flush_request("cmpuser@example.test");
+  request.flags = mail::kDeliverFlagVerify;
+  REQUIRE(mail::trace_flush(socket(inst, "trace"), request, 20s));
+  auto qf = notice_after(inst, kQueueId + ": sender delivery status notification: ");
+  INFO(inst.log());
+  REQUIRE(qf);
+  CHECK(has_line(*qf, "Subject: Mail Delivery Status Report"));
+  CHECK(has_line(*qf, "Enclosed is the mail delivery report that you requested."));
+  CHECK(has_line(*qf, "Action: deliverable"));
+  CHECK(has_line(*qf, "Content-Description: Message Headers"));
+  CHECK_FALSE(std::filesystem::exists(inst.dir().file("queue/trace/" + kQueueId)));
+}
+
+TEST_CASE("NOTIFY=NEVER recipients get no notice, and the bounce log still goes away",
+          "[bounce][slow]") {
+  if (test::skip_unless_root("master runs bounce as mail_owner")) return;
+  master_test::Instance inst(kBounceServices);  // no cleanup: any notice would fail
+  REQUIRE(inst.start().exit_status == 0);
+  write_original(inst, "cmpuser@example.test");
+  auto e = failed_entry();
+  e.notify_flags = mail::kDsnNotifyNever;
+  REQUIRE(mail::bounce_append(socket(inst, "bounce"), kQueueId, e, 10s));
+  REQUIRE(mail::bounce_flush(socket(inst, "bounce"), flush_request("cmpuser@example.test"), 20s));
+  CHECK_FALSE(std::filesystem::exists(inst.dir().file("queue/bounce/" + kQueueId)));
+  CHECK(inst.log().find("notification") == std::string::npos);
 }
