@@ -124,6 +124,10 @@ bool serve(util::Stream& client, mail::Daemon& daemon) {
 
 }  // namespace
 
-int run(int argc, char** argv) { mail::multi_server_main(argc, argv, "bounce", serve); }
+int run(int argc, char** argv) {
+  mail::MultiHooks hooks;
+  hooks.pre_jail = [](mail::Daemon& daemon) { load_templates(daemon.config); };
+  mail::multi_server_main(argc, argv, "bounce", serve, hooks);
+}
 
 }  // namespace bounce

@@ -27,6 +27,22 @@ namespace bounce {
 
 namespace {
 
+// Per-process configuration: the templates in NoticeKind order, read at start.
+std::vector<mail::BounceTemplate>& templates() {
+  static std::vector<mail::BounceTemplate> loaded;
+  if (loaded.empty()) {
+    for (auto kind : {mail::NoticeKind::kFailure, mail::NoticeKind::kDelay,
+                      mail::NoticeKind::kSuccess, mail::NoticeKind::kVerify}) {
+      loaded.push_back(mail::builtin_bounce_template(kind));
+    }
+  }
+  return loaded;
+}
+std::string& template_origin() {
+  static std::string origin = "[built-in]";
+  return origin;
+}
+
 // One notice to send: to whom, from which envelope sender, and how.
 struct Delivery {
   std::string envelope_sender;  // "" or double_bounce_sender
@@ -78,9 +94,11 @@ util::Result<void> submit(const mail::Daemon& daemon, mail::NoticeInput input,
   input.to = d.recipient;
   input.headers_only = d.headers_only;
   input.entries = d.entries;
-  const auto& tmpl = mail::builtin_bounce_template(input.kind);
-  input.subject = d.postmaster ? tmpl.postmaster_subject : tmpl.subject;
-  input.text = mail::expand_template_text(tmpl, config);
+  const auto& tmpl = templates()[static_cast<std::size_t>(input.kind)];
+  input.subject = d.postmaster && !tmpl.postmaster_subject.empty() ? tmpl.postmaster_subject
+                                                                   : tmpl.subject;
+  bool builtin = tmpl.text == mail::builtin_bounce_template(input.kind).text;
+  input.text = mail::expand_template_text(tmpl, config, builtin ? "[built-in]" : template_origin());
 
   struct timeval tv {};
   ::gettimeofday(&tv, nullptr);
@@ -108,6 +126,15 @@ util::Result<void> submit(const mail::Daemon& daemon, mail::NoticeInput input,
 }
 
 }  // namespace
+
+void load_templates(const conf::Config& config) {
+  std::string file = config.try_get("bounce_template_file").value_or("");
+  if (file.empty()) return;
+  auto read = mail::read_bounce_templates(file);
+  if (!read) util::msg_fatal(read.error().message);
+  templates() = std::move(*read);
+  template_origin() = file;
+}
 
 util::Result<void> send_notices(const mail::Daemon& daemon, std::string_view service,
                                 NoticeRequestKind kind, const mail::NoticeRequest& request) {

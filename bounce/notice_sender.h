@@ -13,6 +13,10 @@
 #include "libmail/daemon_options.h"
 #include "libutil/error.h"
 
+namespace conf {
+class Config;
+}
+
 namespace bounce {
 
 enum class NoticeRequestKind {
@@ -20,6 +24,10 @@ enum class NoticeRequestKind {
   kWarn,   // delay warning (the log stays: delivery continues)
   kTrace,  // delivery status report for sendmail -v/-bv or DSN SUCCESS
 };
+
+// Read bounce_template_file (or take the built-ins) once, before the
+// chroot: the file usually lives in /etc/postfix. Fatal when unreadable.
+void load_templates(const conf::Config& config);
 
 util::Result<void> send_notices(const mail::Daemon& daemon, std::string_view service,
                                 NoticeRequestKind kind, const mail::NoticeRequest& request);

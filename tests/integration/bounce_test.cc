@@ -274,3 +274,31 @@ TEST_CASE("NOTIFY=NEVER recipients get no notice, and the bounce log still goes 
   CHECK_FALSE(std::filesystem::exists(inst.dir().file("queue/bounce/" + kQueueId)));
   CHECK(inst.log().find("notification") == std::string::npos);
 }
+
+TEST_CASE("bounce_template_file replaces the built-in text and subject of the notice",
+          "[bounce][slow]") {
+  if (test::skip_unless_root("master runs bounce as mail_owner")) return;
+  if (!std::filesystem::exists(test::daemon("cleanup"))) {
+    WARN("SKIPPED: no cleanup daemon built yet");
+    return;
+  }
+  test::TempDir conf;
+  std::string tmpl = conf.write("bounce.cf",
+                                "failure_template = <<EOF\n"
+                                "Subject: Returned mail\n"
+                                "\n"
+                                "Your mail came back from $mail_name.\n"
+                                "EOF\n");
+  master_test::Instance inst(std::string(kBounceServices) + kCleanupService,
+                             "bounce_template_file = " + tmpl + "\n");
+  REQUIRE(inst.start().exit_status == 0);
+  write_original(inst, "cmpuser@example.test");
+  REQUIRE(mail::bounce_append(socket(inst, "bounce"), kQueueId, failed_entry(), 10s));
+  REQUIRE(mail::bounce_flush(socket(inst, "bounce"), flush_request("cmpuser@example.test"), 20s));
+  auto qf = notice_after(inst, kQueueId + ": sender non-delivery notification: ");
+  INFO(inst.log());
+  REQUIRE(qf);
+  CHECK(has_line(*qf, "Subject: Returned mail"));
+  CHECK(has_line(*qf, "Your mail came back from Postfix."));
+  CHECK_FALSE(has_line(*qf, "This is the mail system at host mx.example.test."));
+}
