@@ -237,10 +237,10 @@ util::Result<CleanupTables> CleanupTables::open(const conf::Config& config) {
   return t;
 }
 
-std::string make_message_id(std::string_view queue_id, long arrival_seconds,
+std::string make_message_id(std::string_view queue_id, long now_seconds,
                             const std::string& myhostname, bool long_queue_ids) {
   if (long_queue_ids) return "<" + std::string(queue_id) + "@" + myhostname + ">";
-  std::time_t t = arrival_seconds;
+  std::time_t t = now_seconds;
   std::tm utc{};
   ::gmtime_r(&t, &utc);
   char stamp[32];
@@ -314,17 +314,19 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
   // Recipients, envelope and extracted, with duplicates dropped.
   std::set<RecipientKey> seen;
   auto add_recipients = [&](const Parsed::Rcpt& r, std::vector<NewRecipient>& into) {
-    std::string qualified = qualify(r.address);
+    std::string a = qualify(r.address);
     std::string orig = r.orig.value_or(r.address);
-    std::string dsn_orig = r.dsn_orig.value_or("rfc822;" + qualified);
-    std::vector<std::string> finals{qualified};
     if (map_ok) {
-      std::string a = qualified;
       if (maps.canon_envelope_recipient) {
         auto c = map_canonical(maps, a, false);
         if (c) a = *c; else defer(c.error());
       }
       if (maps.masq_envelope_recipient) a = masquerade(maps, a);
+    }
+    // Observed on Postfix 3.7: after canonical mapping, before virtual.
+    std::string dsn_orig = r.dsn_orig.value_or("rfc822;" + a);
+    std::vector<std::string> finals{a};
+    if (map_ok) {
       auto v = expand_virtual(maps, a);
       if (v) finals = *v; else {
         defer(v.error());
@@ -456,7 +458,11 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
   };
 
   for (Header& h : block.headers) {
-    if (h.is("received")) ++hops;
+    if (h.is("received") && ++hops >= settings.hopcount_limit) {
+      // Postfix warns once for every Received: header at or past the limit.
+      out.warnings.push_back("message rejected: hopcount exceeded");
+      out.status |= kCleanupStatHopc;
+    }
     if (util::starts_with_icase(h.name, "resent-")) resent = true;
     bool drop = false;
     std::vector<std::string> prepend;
@@ -500,13 +506,14 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
     if (h.is("resent-from")) seen_rfrom = true;
     for (auto& l : h.lines) lines.push_back(l);
   }
-  if (hops >= settings.hopcount_limit) out.status |= kCleanupStatHopc;
 
   // Missing headers, appended after the last one (local submissions only).
   if (local) {
     std::string prefix = resent ? "Resent-" : "";
     if (!(resent ? seen_rmsgid : seen_msgid)) {
-      std::string id = make_message_id(queue_id, m.arrival_seconds, settings.myhostname,
+      // The time stamp is cleanup's own clock, not the arrival time (they
+      // differ for mail that waited in maildrop/).
+      std::string id = make_message_id(queue_id, now_seconds, settings.myhostname,
                                        settings.long_queue_ids);
       lines.push_back(prefix + "Message-Id: " + id);
       out.log.push_back(std::string(resent ? "resent-message-id=" : "message-id=") + id);

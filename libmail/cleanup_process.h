@@ -9,10 +9,11 @@
 // and Message-Id:, Date:, From: appended when missing (local context
 // only); body lines go through body_checks; -t recipients after X become
 // real recipients; duplicates are dropped.
-// Easy to get wrong: O keeps the recipient as the client sent it and
-// dsn_orig_rcpt is "rfc822;" + the QUALIFIED address (before canonical and
-// virtual mapping); the Message-Id time stamp is the arrival time in UTC,
-// the Date: header the arrival time in local time.
+// Easy to get wrong (observed on Postfix 3.7): O keeps the recipient as the
+// client sent it, dsn_orig_rcpt is "rfc822;" + the address after
+// qualification and canonical mapping but before virtual expansion; the
+// Message-Id time stamp is cleanup's clock (UTC), the Date: header the
+// arrival time (local time).
 #pragma once
 
 #include <functional>
@@ -75,9 +76,10 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
                                std::string_view queue_id, long now_seconds, long now_usec,
                                const CleanupSettings& settings, const CleanupTables& tables);
 
-// "<20261123092931.69895A741A2@mx.example.test>" (short IDs) or
+// "<20261123092931.69895A741A2@mx.example.test>" (short IDs; the time is
+// when cleanup ran, UTC) or
 // "<QUEUEID@host>" (long IDs).
-std::string make_message_id(std::string_view queue_id, long arrival_seconds,
+std::string make_message_id(std::string_view queue_id, long now_seconds,
                             const std::string& myhostname, bool long_queue_ids);
 // "From: Root Name <root@example.test>", "From: root@example.test", or
 // "From: MAILER-DAEMON" for the null sender (header name passed in, so

@@ -395,3 +395,49 @@ TEST_CASE("a content filter from pickup's envelope L record stays with the messa
   auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, settings(), tables);
   CHECK(out.message.content_filter == "smtp:[127.0.0.1]:10025");
 }
+
+TEST_CASE("dsn_orig_rcpt follows canonical mapping but not virtual expansion, and Message-Id "
+          "carries cleanup's own time, as on Postfix 3.7",
+          "[cleanup]") {
+  UtcZone utc;
+  auto tables = local_tables();
+  auto inline_table = [](const std::string& text) {
+    std::vector<std::unique_ptr<util::Dict>> out;
+    auto d = util::dict_open("inline:{" + text + "}");
+    REQUIRE(d);
+    out.push_back(std::move(*d));
+    return out;
+  };
+  tables.maps.recipient_canonical = inline_table("cmpuser@example.test=canon@example.test");
+  tables.maps.virtual_alias = inline_table("{all@example.test=a@x.test, b@x.test}");
+  std::vector<mail::Record> in{{mail::rec::kTime, "1795454952 1", 0},
+                               {mail::rec::kAttr, "rewrite_context=local", 0},
+                               {mail::rec::kFrom, "root@example.test", 0},
+                               {mail::rec::kRcpt, "cmpuser@example.test", 0},
+                               {mail::rec::kRcpt, "all@example.test", 0},
+                               {mail::rec::kMessage, "", 0},
+                               {mail::rec::kNorm, "Received: a", 0},
+                               {mail::rec::kNorm, "Received: b", 0},
+                               {mail::rec::kNorm, "To: cmpuser@example.test", 0},
+                               {mail::rec::kNorm, "", 0},
+                               {mail::rec::kExtract, "", 0},
+                               {mail::rec::kEnd, "", 0}};
+  auto s = settings();
+  s.hopcount_limit = 2;
+  // 2026-11-23 17:29:25 UTC, 13 s after the arrival time.
+  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "3A6D2A740A0", 1795454965, 0, s,
+                                   tables);
+  CHECK(out.status == mail::kCleanupStatHopc);
+  CHECK(out.warnings == std::vector<std::string>{"message rejected: hopcount exceeded"});
+  auto& r = out.message.recipients;
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].dsn_orig_rcpt == "rfc822;canon@example.test");
+  CHECK(r[0].orig == "cmpuser@example.test");
+  CHECK(r[0].address == "canon@example.test");
+  CHECK(r[1].dsn_orig_rcpt == "rfc822;all@example.test");
+  CHECK(r[1].address == "a@x.test");
+  CHECK(r[2].address == "b@x.test");
+  CHECK(out.message.lines[2] == "To: canon@example.test");
+  CHECK(out.message.lines[3] == "Message-Id: <20261123172925.3A6D2A740A0@mx.example.test>");
+  CHECK(out.message.lines[4] == "Date: Mon, 23 Nov 2026 17:29:12 +0000 (UTC)");
+}
