@@ -302,3 +302,23 @@ TEST_CASE("bounce_template_file replaces the built-in text and subject of the no
   CHECK(has_line(*qf, "Your mail came back from Postfix."));
   CHECK_FALSE(has_line(*qf, "This is the mail system at host mx.example.test."));
 }
+
+TEST_CASE("a chrooted bounce (Debian's master.cf) queues its notice", "[bounce][slow]") {
+  if (test::skip_unless_root("master runs bounce as mail_owner in a chroot")) return;
+  if (!std::filesystem::exists(test::daemon("cleanup"))) {
+    WARN("SKIPPED: no cleanup daemon built yet");
+    return;
+  }
+  master_test::Instance inst(
+      "bounce    unix  -       -       y       -       0       bounce\n"
+      "postlog   unix-dgram n  -       n       -       1       postlogd\n" +
+      std::string(kCleanupService));
+  REQUIRE(inst.start().exit_status == 0);
+  write_original(inst, "cmpuser@example.test");
+  REQUIRE(mail::bounce_append(socket(inst, "bounce"), kQueueId, failed_entry(), 10s));
+  REQUIRE(mail::bounce_flush(socket(inst, "bounce"), flush_request("cmpuser@example.test"), 20s));
+  auto qf = notice_after(inst, kQueueId + ": sender non-delivery notification: ");
+  INFO(inst.log());
+  REQUIRE(qf);
+  CHECK(has_line(*qf, "Subject: Undelivered Mail Returned to Sender"));
+}
