@@ -114,9 +114,12 @@ void scan(const Settings& settings, const mail::Daemon& daemon) {
       Outcome outcome = pickup_file(settings, path, st);
       if (outcome == Outcome::kCleanupDown) return;
       if (outcome == Outcome::kRemove) {
-        if (util::os::unlink(path.c_str()) < 0 && errno != ENOENT)
+        // Rescan only when the file really went: one we cannot remove
+        // would otherwise be queued again and again in this loop.
+        if (util::os::unlink(path.c_str()) == 0)
+          progress = true;
+        else if (errno != ENOENT)
           util::msg_warn("remove " + path + ": " + std::strerror(errno));
-        progress = true;
       }
     }
   }
