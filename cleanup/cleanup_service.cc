@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "cleanup/cleanup_bounce.h"
 #include "cleanup/queue_file_writer.h"
 #include "libmail/attr.h"
 #include "libmail/cleanup_client.h"
@@ -33,6 +34,7 @@ struct Context {
   std::optional<uid_t> owner_uid;  // chown new files when running as root
   std::optional<gid_t> owner_gid;
   std::string qmgr_path;
+  std::string bounce_path;
 };
 
 Context make_context(mail::Daemon& d) {
@@ -62,6 +64,7 @@ Context make_context(mail::Daemon& d) {
     }
   }
   c.qmgr_path = mail::service_path("public", d.config.get("queue_service_name"));
+  c.bounce_path = mail::service_path("private", d.config.get("bounce_service_name"));
   return c;
 }
 
@@ -134,6 +137,16 @@ void serve_session(util::Stream& client, const Context& ctx) {
         file->remove();
         reply(client, 0, "");
         return;
+      }
+      // Content verdicts on mail nobody waits for go back to the sender.
+      constexpr int kBounceable =
+          mail::kCleanupStatCont | mail::kCleanupStatHopc | mail::kCleanupStatSize;
+      if ((flags & mail::kCleanupFlagBounce) && (status & kBounceable) &&
+          !(status & ~kBounceable) && !outcome.discard) {
+        if (bounce_rejected(*file, outcome, ctx.bounce_path)) {
+          reply(client, 0, "");
+          return;
+        }
       }
       if (status == 0) {
         auto bytes = mail::build_queue_file(outcome.message);

@@ -64,6 +64,11 @@ void NewQueueFile::remove() {
   done_ = true;
 }
 
+util::Result<void> NewQueueFile::write_incomplete(std::string_view bytes) {
+  if (auto w = util::os::write_all(fd_.get(), bytes, path_); !w) return w;
+  return util::os::fsync_or_error(fd_.get(), path_);
+}
+
 util::Result<void> NewQueueFile::commit(std::string_view bytes, bool hold) {
   if (auto w = util::os::write_all(fd_.get(), bytes, path_); !w) return w;
   if (auto s = util::os::fsync_or_error(fd_.get(), path_); !s) return s;

@@ -31,6 +31,9 @@ class NewQueueFile {
   const std::string& queue_id() const { return id_; }
   // Write all bytes, fsync, move to hold/ when asked, chmod 0700.
   util::Result<void> commit(std::string_view bytes, bool hold);
+  // Write and fsync without marking the file complete (a rejected message
+  // that cleanup bounces itself: bounce reads it, then it is removed).
+  util::Result<void> write_incomplete(std::string_view bytes);
   // Remove the file now.
   void remove();
 

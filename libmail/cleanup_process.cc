@@ -1,5 +1,6 @@
 #include "libmail/cleanup_process.h"
 
+#include <algorithm>
 #include <ctime>
 #include <set>
 #include <tuple>
@@ -372,17 +373,18 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
     switch (v.action) {
       case CheckAction::kDunno:
         break;
+      // The log shows the reason in force, DSN code included (observed).
       case CheckAction::kReject:
-        log(v.text);
         out.status |= kCleanupStatCont;
         if (out.reason.empty())
           out.reason = dsn_prepend("5.7.1", v.text.empty() ? "message content rejected" : v.text);
+        log(out.reason);
         break;
       case CheckAction::kDefer:
-        log(v.text);
         out.status |= kCleanupStatDefer;
         if (out.reason.empty())
           out.reason = dsn_prepend("4.7.1", v.text.empty() ? "service unavailable" : v.text);
+        log(out.reason);
         break;
       case CheckAction::kWarn:
         log(v.text);
@@ -556,6 +558,19 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
     lines.push_back(line);
   }
   m.lines = std::move(lines);
+  // A discarded message is not processed further: Postfix logs no
+  // message-id after the discard line (observed).
+  if (out.discard) {
+    auto at = std::find_if(out.log.begin(), out.log.end(),
+                           [](const std::string& l) { return l.starts_with("discard: "); });
+    if (at != out.log.end())
+      out.log.erase(std::remove_if(at, out.log.end(),
+                                   [](const std::string& l) {
+                                     return l.starts_with("message-id=") ||
+                                            l.starts_with("resent-message-id=");
+                                   }),
+                    out.log.end());
+  }
 
   // always_bcc goes where a BCC action's recipient goes: after X, NOTIFY=NEVER.
   if ((flags & kCleanupFlagBccOk) && !settings.always_bcc.empty()) {

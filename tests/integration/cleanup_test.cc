@@ -44,10 +44,11 @@ bool built() { return !test::skip_without(test::daemon("cleanup"), "the cleanup 
 // Send a maildrop file's records as pickup would (without the Received
 // header pickup adds: that part is pickup's).
 util::Result<mail::CleanupReply> submit(const master_test::Instance& inst,
-                                        const std::string& records, std::string& id) {
+                                        const std::string& records, std::string& id,
+                                        int flags = mail::kCleanupFlagMask) {
   std::string sock = inst.dir().file("queue/public/cleanup");
   if (!eventually([&] { return fs::exists(sock); })) return util::fail("no cleanup socket");
-  auto c = mail::CleanupClient::open(sock, mail::kCleanupFlagMask, 10s);
+  auto c = mail::CleanupClient::open(sock, flags, 10s);
   if (!c) return std::unexpected(c.error());
   id = c->queue_id();
   if (auto w = c->write_framed(records); !w) return std::unexpected(w.error());
@@ -155,10 +156,44 @@ TEST_CASE("cleanup refuses a header_checks REJECT and leaves no file behind", "[
   master_test::Instance inst(kServices, "header_checks = regexp:" + checks + "\n");
   REQUIRE(inst.start().exit_status == 0);
   std::string id;
-  auto reply = submit(inst, slurp(test::data_file("cleanup/maildrop_user.bin")), id);
+  // As smtpd asks: no bounce flag, the client reports the rejection itself.
+  auto reply = submit(inst, slurp(test::data_file("cleanup/maildrop_user.bin")), id,
+                      mail::kCleanupFlagMask & ~mail::kCleanupFlagBounce);
   REQUIRE(reply);
   CHECK(reply->status == mail::kCleanupStatCont);
   CHECK(reply->reason == "5.7.1 not today");
   CHECK(eventually([&] { return !fs::exists(inst.dir().file("queue/incoming/" + id)); }));
   CHECK(inst.log_has(id + ": reject: header Subject: maildrop user from local;"));
+}
+
+TEST_CASE("with the bounce flag cleanup bounces a rejected message itself and reports it queued",
+          "[cleanup][slow]") {
+  if (!built()) return;
+  if (test::skip_without(test::daemon("bounce"), "the bounce daemon is not built")) return;
+  test::TempDir tables;
+  std::string checks = tables.write("header_checks", "/^Subject:/ REJECT not today\n");
+  master_test::Instance inst(kServices + "bounce unix - n n - 0 bounce\n",
+                             "header_checks = regexp:" + checks + "\n");
+  REQUIRE(inst.start().exit_status == 0);
+  std::string id;
+  auto reply = submit(inst, slurp(test::data_file("cleanup/maildrop_user.bin")), id);
+  REQUIRE(reply);
+  CHECK(reply->status == 0);
+  CHECK(inst.log_has(id + ": reject: header Subject: maildrop user from local; "
+                     "from=<cmpuser@mx.example.test> to=<cmpuser@mx.example.test>: 5.7.1 not today"));
+  CHECK(inst.log_has(id + ": to=<cmpuser@mx.example.test>, orig_to=<cmpuser>, relay=none, delay="));
+  CHECK(inst.log_has("dsn=5.7.1, status=bounced (not today)"));
+  CHECK(inst.log_has(id + ": sender non-delivery notification: "));
+  CHECK(eventually([&] { return !fs::exists(inst.dir().file("queue/incoming/" + id)); }));
+  // The notice itself waits in incoming/ (no qmgr here), from MAILER-DAEMON.
+  bool notice = eventually([&] {
+    for (const auto& e : fs::directory_iterator(inst.dir().file("queue/incoming"))) {
+      auto f = mail::read_queue_file(e.path().string());
+      if (f && f->sender() == "" && (fs::status(e.path()).permissions() & fs::perms::owner_exec) != fs::perms::none)
+        return true;
+    }
+    return false;
+  });
+  INFO(inst.log());
+  CHECK(notice);
 }

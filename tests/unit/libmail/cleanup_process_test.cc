@@ -226,7 +226,7 @@ TEST_CASE("header_checks REJECT, DISCARD and IGNORE", "[cleanup]") {
     CHECK(out.reason == "5.7.1 no thanks");
     CHECK(out.log[0] ==
           "reject: header Subject: HOLDME sendmail root from local; from=<root@example.test> "
-          "to=<cmpuser@example.test>: no thanks");
+          "to=<cmpuser@example.test>: 5.7.1 no thanks");
   }
   SECTION("REJECT without text uses Postfix's words") {
     tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ REJECT\n");
@@ -246,6 +246,9 @@ TEST_CASE("header_checks REJECT, DISCARD and IGNORE", "[cleanup]") {
                                      settings(), tables);
     CHECK(out.status == 0);
     CHECK(out.discard);
+    CHECK(out.log == std::vector<std::string>{
+                         "discard: header Subject: HOLDME sendmail root from local; "
+                         "from=<root@example.test> to=<cmpuser@example.test>"});
   }
   SECTION("IGNORE drops the header silently") {
     tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ IGNORE\n");
