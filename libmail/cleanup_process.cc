@@ -486,12 +486,17 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
     if (kind != AddressHeaderKind::kNone && header_rewrite) {
       std::string text = h.text();
       auto colon = text.find(':');
-      std::string rewritten =
-          text.substr(0, colon + 1) +
-          rewrite_header_addresses(std::string_view(text).substr(colon + 1), [&](std::string_view a) {
-            return rewrite_header_address(a, kind == AddressHeaderKind::kSender);
-          });
-      if (rewritten != text) h = make_header(rewritten);
+      std::string_view value = std::string_view(text).substr(colon + 1);
+      std::string rewritten = rewrite_header_addresses(value, [&](std::string_view a) {
+        return rewrite_header_address(a, kind == AddressHeaderKind::kSender);
+      });
+      // Postfix writes a header back only when an address in it changed.
+      if (rewritten != value) {
+        Header folded;
+        folded.name = h.name;
+        folded.lines = fold_address_header(h.name, rewritten);
+        h = std::move(folded);
+      }
     }
     if (h.is("message-id")) {
       seen_msgid = true;

@@ -132,4 +132,59 @@ std::string rewrite_header_addresses(std::string_view s,
   return out;
 }
 
+std::vector<std::string> fold_address_header(std::string_view name, std::string_view value) {
+  // Split at top-level commas; collapse white space outside quotes.
+  std::vector<std::string> items;
+  std::string cur;
+  bool space = false;
+  auto flush_item = [&] {
+    while (!cur.empty() && cur.back() == ' ') cur.pop_back();
+    if (!cur.empty()) items.push_back(cur);
+    cur.clear();
+    space = false;
+  };
+  for (std::size_t i = 0; i < value.size();) {
+    char c = value[i];
+    std::size_t next = i + 1;
+    if (c == '"') {
+      next = skip_quoted(value, i);
+    } else if (c == '(') {
+      next = skip_comment(value, i);
+    } else if (c == '<') {
+      std::size_t close = value.find('>', i);
+      next = close == std::string_view::npos ? value.size() : close + 1;
+    } else if (c == ',') {
+      flush_item();
+      i = next;
+      continue;
+    } else if (is_space(c)) {
+      space = true;
+      i = next;
+      continue;
+    }
+    if (space && !cur.empty()) cur += ' ';
+    space = false;
+    cur.append(value.substr(i, next - i));
+    i = next;
+  }
+  flush_item();
+
+  std::vector<std::string> lines;
+  std::string line = std::string(name) + ":";
+  std::size_t measured = line.size();  // the TAB of a continuation is not counted
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    std::string seg = items[k] + (k + 1 < items.size() ? "," : "");
+    if (k == 0 || measured + 1 + seg.size() < 70) {
+      line += " " + seg;
+      measured += 1 + seg.size();
+    } else {
+      lines.push_back(line);
+      line = "\t" + seg;
+      measured = seg.size();
+    }
+  }
+  lines.push_back(line);
+  return lines;
+}
+
 }  // namespace mail

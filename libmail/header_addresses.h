@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mail {
 
@@ -24,5 +25,12 @@ AddressHeaderKind address_header_kind(std::string_view header_name);
 // copied as is.
 std::string rewrite_header_addresses(std::string_view value,
                                      const std::function<std::string(std::string_view)>& rewrite);
+
+// A rewritten address header as Postfix writes it back: "Name: " and the
+// comma-separated elements (white space runs collapsed to one space), an
+// element joining the current line while that line stays under 70
+// characters, else starting a new line with a TAB (observed on 3.7.11:
+// "To: a, b,\n\t\"Doe, J\" <jd@x>"). Returns the physical lines.
+std::vector<std::string> fold_address_header(std::string_view name, std::string_view value);
 
 }  // namespace mail

@@ -444,3 +444,48 @@ TEST_CASE("dsn_orig_rcpt follows canonical mapping but not virtual expansion, an
   CHECK(out.message.lines[3] == "Message-Id: <20261123172925.3A6D2A740A0@mx.example.test>");
   CHECK(out.message.lines[4] == "Date: Mon, 23 Nov 2026 17:29:12 +0000 (UTC)");
 }
+
+TEST_CASE("rewritten address headers are folded, -t recipients qualified, as Postfix 3.7 did with "
+          "the same maildrop file",
+          "[cleanup]") {
+  UtcZone utc;
+  // tests/data/cleanup/postcat_t_headers.txt is Postfix's cleanup output for
+  // this maildrop file (sendmail -t -f root root@example.test).
+  auto md = mail::parse_queue_file(slurp(test::data_file("cleanup/maildrop_t_headers.bin")));
+  REQUIRE(md);
+  std::vector<mail::Record> in = md->envelope;
+  in.push_back({mail::rec::kMessage, "", 0});
+  for (const auto& r : md->content) in.push_back(r);
+  in.push_back({mail::rec::kExtract, "", 0});
+  for (const auto& r : md->extracted) in.push_back(r);
+  in.push_back({mail::rec::kEnd, "", 0});
+  auto tables = local_tables();
+  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "8B2F2A74242", 1795454411, 0,
+                                   settings(), tables);
+  REQUIRE(out.status == 0);
+  CHECK(out.message.sender == "root@mx.example.test");
+  std::vector<std::string> expect{
+      "From: Joe <joe@mx.example.test>",
+      "To: cmpuser@example.test, postmaster@mx.example.test,",
+      "\t\"Doe, J\" <jd@mx.example.test>",
+      "Cc: postmaster@mx.example.test, friends: a@mx.example.test,",
+      "\tb@example.org;",
+      "Reply-To: root@mx.example.test (Root)",
+      "Message-ID: <abc@def>",
+      "Subject: t",
+      "Date: Mon, 23 Nov 2026 17:40:08 +0000 (UTC)",
+      "",
+      "body"};
+  CHECK(out.message.lines == expect);
+  std::vector<std::string> rcpts, origs;
+  for (const auto& r : out.message.extracted_recipients) {
+    rcpts.push_back(r.address);
+    origs.push_back(r.orig.value_or(""));
+  }
+  CHECK(rcpts == std::vector<std::string>{"cmpuser@example.test", "postmaster@mx.example.test",
+                                          "jd@mx.example.test", "a@mx.example.test",
+                                          "b@example.org", "hidden@example.org"});
+  CHECK(origs == std::vector<std::string>{"cmpuser@example.test", "postmaster", "jd", "a",
+                                          "b@example.org", "hidden@example.org"});
+  CHECK(out.log == std::vector<std::string>{"message-id=<abc@def>"});
+}
