@@ -3,6 +3,7 @@
 // with pickup's Received: header, and the log says "ID: uid=0 from=<...>".
 // Also what pickup does with a malformed file (removes it, says so, keeps
 // running) and without cleanup (keeps the file for later).
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -136,4 +137,41 @@ TEST_CASE("pickup keeps the maildrop file while cleanup is not there", "[pickup]
     return files_in(inst.dir().file("queue/maildrop")).empty();
   }, std::chrono::seconds(15)));
   CHECK(files_in(inst.dir().file("queue/incoming")).size() == 1);
+}
+
+TEST_CASE("a message requeued with postsuper -r comes back through pickup with a new ID",
+          "[pickup][postsuper][slow]") {
+  if (!built("pickup") || !built("cleanup")) return;
+  master_test::Instance inst(kPickup + kCleanup + kPostlog, "command_directory = " + sbin() + "\n");
+  REQUIRE(inst.start().exit_status == 0);
+  REQUIRE(submit(inst, "Subject: requeue me\n\nx\n").exit_status == 0);
+  std::string incoming = inst.dir().file("queue/incoming");
+  REQUIRE(eventually([&] { return files_in(incoming).size() == 1; }));
+  std::string first = files_in(incoming)[0];
+  std::string old_id = first.substr(first.rfind('/') + 1);
+  REQUIRE(inst.log_has(old_id + ": uid=0 from=<root@example.test>"));
+
+  test::RunOptions o;
+  o.timeout_seconds = 20;
+  auto r = test::run({test::command("postsuper"), "-c", inst.path(), "-r", old_id}, o);
+  CHECK(r.err == "postsuper: " + old_id + ": requeued\npostsuper: Requeued: 1 message\n");
+  wake_pickup(inst);
+  // A new file under a new name; pickup names the old one.
+  REQUIRE(eventually([&] {
+    auto now = files_in(incoming);
+    return now.size() == 1 && now[0] != first;
+  }));
+  std::string second = files_in(incoming)[0];
+  std::string new_id = second.substr(second.rfind('/') + 1);
+  struct passwd* pw = ::getpwnam("postfix");
+  REQUIRE(pw);
+  CHECK(inst.log_has(new_id + ": uid=" + std::to_string(pw->pw_uid) +
+                     " from=<root@example.test> orig_id=" + old_id));
+  auto file = mail::read_queue_file(second);
+  REQUIRE(file);
+  // The new Received: header on top of the first one.
+  REQUIRE(file->content.size() >= 4);
+  CHECK(file->content[0].data ==
+        "Received: by mx.example.test (Postfix, from userid " + std::to_string(pw->pw_uid) + ")");
+  CHECK(file->content[2].data == "Received: by mx.example.test (Postfix, from userid 0)");
 }
