@@ -166,9 +166,12 @@ util::Result<void> send_notices(const mail::Daemon& daemon, std::string_view ser
 
   // Who gets what.
   std::vector<Delivery> deliveries;
-  std::string double_bounce = config.get("double_bounce_sender");
-  bool is_double_bounce = util::iequals(request.sender, double_bounce) ||
-                          util::starts_with_icase(request.sender, double_bounce + "@");
+  // Postern's own double-bounce address is qualified with $myhostname, as
+  // Postfix's; a bare local part (from an older queue) counts too.
+  std::string double_bounce_local = config.get("double_bounce_sender");
+  std::string double_bounce = double_bounce_local + "@" + config.get("myhostname");
+  bool is_double_bounce = util::iequals(request.sender, double_bounce_local) ||
+                          util::iequals(request.sender, double_bounce);
   if (is_double_bounce) {
     util::msg_warn(request.queue_id + ": undeliverable postmaster notification discarded");
   } else if (kind == NoticeRequestKind::kFlush) {

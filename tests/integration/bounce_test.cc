@@ -322,3 +322,51 @@ TEST_CASE("a chrooted bounce (Debian's master.cf) queues its notice", "[bounce][
   REQUIRE(qf);
   CHECK(has_line(*qf, "Subject: Undelivered Mail Returned to Sender"));
 }
+
+TEST_CASE("notify_classes = bounce sends postmaster a headers-only copy and double bounces",
+          "[bounce][slow]") {
+  if (test::skip_unless_root("master runs bounce as mail_owner")) return;
+  if (!std::filesystem::exists(test::daemon("cleanup"))) {
+    WARN("SKIPPED: no cleanup daemon built yet");
+    return;
+  }
+  master_test::Instance inst(std::string(kBounceServices) + kCleanupService,
+                             "notify_classes = bounce\n");
+  REQUIRE(inst.start().exit_status == 0);
+
+  SECTION("a single bounce: the sender's notice plus the postmaster copy") {
+    write_original(inst, "cmpuser@example.test");
+    REQUIRE(mail::bounce_append(socket(inst, "bounce"), kQueueId, failed_entry(), 10s));
+    REQUIRE(mail::bounce_flush(socket(inst, "bounce"), flush_request("cmpuser@example.test"), 20s));
+    REQUIRE(notice_after(inst, kQueueId + ": sender non-delivery notification: "));
+    auto copy = notice_after(inst, kQueueId + ": postmaster non-delivery notification: ");
+    INFO(inst.log());
+    REQUIRE(copy);
+    CHECK(copy->sender().value_or("?") == "double-bounce@mx.example.test");
+    REQUIRE(copy->recipients().size() == 1);
+    CHECK(copy->recipients()[0].address == "postmaster@mx.example.test");
+    CHECK(has_line(*copy, "Subject: Postmaster Copy: Undelivered Mail"));
+    CHECK(has_line(*copy, "Content-Type: text/rfc822-headers"));
+    CHECK_FALSE(has_line(*copy, "This will bounce."));
+  }
+  SECTION("a bounce of a notice goes to 2bounce_notice_recipient") {
+    write_original(inst, "");
+    REQUIRE(mail::bounce_append(socket(inst, "bounce"), kQueueId, failed_entry(), 10s));
+    REQUIRE(mail::bounce_flush(socket(inst, "bounce"), flush_request(""), 20s));
+    auto notice = notice_after(inst, kQueueId + ": postmaster non-delivery notification: ");
+    INFO(inst.log());
+    REQUIRE(notice);
+    CHECK(notice->sender().value_or("?") == "double-bounce@mx.example.test");
+    CHECK(has_line(*notice, "This will bounce."));
+    CHECK(inst.log().find("sender non-delivery notification") == std::string::npos);
+  }
+  SECTION("a failed double bounce is discarded with Postfix's warning") {
+    write_original(inst, "double-bounce@mx.example.test");
+    REQUIRE(mail::bounce_append(socket(inst, "bounce"), kQueueId, failed_entry(), 10s));
+    REQUIRE(mail::bounce_flush(socket(inst, "bounce"),
+                               flush_request("double-bounce@mx.example.test"), 20s));
+    CHECK(inst.log_has(kQueueId + ": undeliverable postmaster notification discarded"));
+    CHECK(inst.log().find("notification: ") == std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(inst.dir().file("queue/bounce/" + kQueueId)));
+  }
+}
