@@ -3,7 +3,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +68,14 @@ Context make_context(mail::Daemon& d) {
   c.qmgr_path = mail::service_path("public", d.config.get("queue_service_name"));
   c.bounce_path = mail::service_path("private", d.config.get("bounce_service_name"));
   return c;
+}
+
+// A missing qmgr is no failure (the file waits in incoming/ for its next
+// scan); Postfix's cleanup says so in these words when the socket is absent.
+void wake_qmgr(const std::string& path) {
+  auto t = util::unix_trigger(path, "A", std::chrono::seconds(1));
+  if (!t && t.error().sys_errno == ENOENT)
+    util::msg_warn("unable to look up " + path + ": " + std::strerror(ENOENT));
 }
 
 void reply(util::Stream& client, int status, const std::string& reason) {
@@ -154,7 +164,7 @@ void serve_session(util::Stream& client, const Context& ctx) {
           util::msg_warn(id + ": " + c.error().message);
           status = mail::kCleanupStatWrite;
         } else {
-          if (!outcome.hold) (void)util::unix_trigger(ctx.qmgr_path, "A", std::chrono::seconds(1));
+          if (!outcome.hold) wake_qmgr(ctx.qmgr_path);
           reply(client, 0, "");
           return;
         }
