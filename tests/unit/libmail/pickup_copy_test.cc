@@ -35,11 +35,22 @@ struct Sent {
   }
 };
 
+// TZ=UTC for one test, the caller's zone back afterwards.
 struct UtcZone {
   UtcZone() {
+    if (const char* old = ::getenv("TZ")) saved = old, had = true;
     ::setenv("TZ", "UTC", 1);
     ::tzset();
   }
+  ~UtcZone() {
+    if (had)
+      ::setenv("TZ", saved.c_str(), 1);
+    else
+      ::unsetenv("TZ");
+    ::tzset();
+  }
+  std::string saved;
+  bool had = false;
 };
 
 mail::PickupSource source(uid_t owner, std::string id, std::time_t mtime) {
