@@ -4,9 +4,12 @@
 // that garbles, hangs up or stalls gets.
 #include <catch.hpp>
 
+#include <signal.h>
+
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "libutil/dict_memcache.h"
 #include "libutil/socket.h"
@@ -261,14 +264,17 @@ TEST_CASE("memcache table works against a real memcached", "[tables][memcache][i
     port = probe.port();
   }
   test::TempDir tmp;
-  std::string pidfile = tmp.file("memcached.pid");
-  auto started = test::run({"/usr/bin/memcached", "-d", "-u", "nobody", "-l", "127.0.0.1", "-p",
-                            std::to_string(port), "-U", "0", "-P", pidfile});
+  // In the foreground of a background shell job, so its pid is known.
+  auto started = test::run({"/bin/sh", "-c",
+                            "/usr/bin/memcached -u nobody -l 127.0.0.1 -p " +
+                                std::to_string(port) + " -U 0 >/dev/null 2>&1 & echo $!"});
   REQUIRE(started.exit_status == 0);
+  pid_t pid = static_cast<pid_t>(std::stol(started.out));
+  REQUIRE(pid > 0);
   struct Stop {
-    std::string pidfile;
-    ~Stop() { (void)test::run({"/bin/sh", "-c", "kill $(cat " + pidfile + ")"}); }
-  } stop{pidfile};
+    pid_t pid;
+    ~Stop() { ::kill(pid, SIGTERM); }
+  } stop{pid};
   // Wait until it listens.
   for (int i = 0; i < 100; ++i) {
     if (util::inet_connect("127.0.0.1", std::to_string(port), 100ms)) break;
