@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "libmail/access_lookup.h"
+#include "libutil/log.h"
 #include "libutil/strings.h"
 
 namespace mail {
@@ -17,6 +18,12 @@ std::string add_extension(std::string_view address, std::string_view ext) {
   auto at = address.rfind('@');
   if (at == std::string_view::npos) return std::string(address) + std::string(ext);
   return std::string(address.substr(0, at)) + std::string(ext) + std::string(address.substr(at));
+}
+
+// Postfix's words for a table that could not be searched.
+std::unexpected<util::Error> lookup_problem(std::string_view title, std::string_view address) {
+  return util::fail(std::string(title) + " map lookup problem for " + std::string(address) +
+                    " -- message not accepted, try again later");
 }
 
 std::vector<std::string> split_values(std::string_view value) {
@@ -77,11 +84,20 @@ util::Result<std::optional<std::string>> address_map_lookup(const AddressMaps& m
 util::Result<std::string> map_canonical(const AddressMaps& maps, std::string_view address,
                                         bool sender) {
   std::string addr(address);
-  for (const DictList* tables :
-       {sender ? &maps.sender_canonical : &maps.recipient_canonical, &maps.canonical}) {
+  struct Step {
+    const DictList* tables;
+    const char* title;
+  };
+  for (Step step : {sender ? Step{&maps.sender_canonical, "sender_canonical_maps"}
+                           : Step{&maps.recipient_canonical, "recipient_canonical_maps"},
+                    Step{&maps.canonical, "canonical_maps"}}) {
+    const DictList* tables = step.tables;
     for (int hop = 0; hop < kCanonicalHops; ++hop) {
       auto r = address_map_lookup(maps, *tables, addr, maps.propagate_canonical);
-      if (!r) return std::unexpected(r.error());
+      if (!r) {
+        util::msg_warn(r.error().message);
+        return lookup_problem(step.title, addr);
+      }
       if (!*r) break;
       auto values = split_values(**r);
       if (values.empty()) break;
@@ -129,7 +145,10 @@ util::Result<std::vector<std::string>> expand_virtual(const AddressMaps& maps,
     std::vector<std::string> next;
     for (const auto& a : work) {
       auto r = address_map_lookup(maps, maps.virtual_alias, a, maps.propagate_virtual);
-      if (!r) return std::unexpected(r.error());
+      if (!r) {
+        util::msg_warn(r.error().message);
+        return lookup_problem("virtual_alias_maps", a);
+      }
       if (!*r) {
         add_unique(a);
         continue;

@@ -470,10 +470,13 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
     std::vector<std::string> prepend;
     std::optional<std::string> replace;
     if (filter && !checks_done) {
-      const DictList& t = is_mime_header(h) ? tables.mime_header_checks : tables.header_checks;
+      bool mime = is_mime_header(h);
+      const DictList& t = mime ? tables.mime_header_checks : tables.header_checks;
       auto v = check_tables(t, h.text());
       if (!v) {
-        defer(v.error());
+        out.warnings.push_back(v.error().message);
+        defer(util::Error{std::string(mime ? "mime_header_checks" : "header_checks") +
+                          " map lookup problem -- message not accepted, try again later"});
       } else if (*v) {
         apply(**v, "header", h.text(), drop, prepend, replace);
       }
@@ -551,7 +554,8 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
       std::vector<std::string> prepend;
       std::optional<std::string> replace;
       if (!v) {
-        defer(v.error());
+        out.warnings.push_back(v.error().message);
+        defer(util::Error{"body_checks map lookup problem -- message not accepted, try again later"});
       } else if (*v) {
         apply(**v, "body", line, drop, prepend, replace);
       }

@@ -489,3 +489,25 @@ TEST_CASE("rewritten address headers are folded, -t recipients qualified, as Pos
                                           "b@example.org", "hidden@example.org"});
   CHECK(out.log == std::vector<std::string>{"message-id=<abc@def>"});
 }
+
+TEST_CASE("a table that cannot be searched makes the message wait, in Postfix's words",
+          "[cleanup]") {
+  auto tables = local_tables();
+  auto fail = util::dict_open("fail:broken");
+  REQUIRE(fail);
+  tables.maps.virtual_alias.push_back(std::move(*fail));
+  std::vector<mail::Record> in{{mail::rec::kTime, "1795426200 1", 0},
+                               {mail::rec::kAttr, "rewrite_context=local", 0},
+                               {mail::rec::kFrom, "root", 0},
+                               {mail::rec::kRcpt, "user@example.test", 0},
+                               {mail::rec::kMessage, "", 0},
+                               {mail::rec::kNorm, "", 0},
+                               {mail::rec::kExtract, "", 0},
+                               {mail::rec::kEnd, "", 0}};
+  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, settings(), tables);
+  CHECK(out.status == mail::kCleanupStatWrite);
+  REQUIRE_FALSE(out.warnings.empty());
+  CHECK(out.warnings.back() ==
+        "virtual_alias_maps map lookup problem for user@example.test -- message not accepted, "
+        "try again later");
+}
