@@ -370,6 +370,11 @@ Resolved Resolver::resolve_address(std::string_view address) const {
     if (!over.transport.empty()) {
       out.transport = over.transport;
       out.nexthop = over.nexthop.empty() ? domain : over.nexthop;
+      // An error/retry entry without a reason must not report the domain
+      // as the reason (only these literal names, as Postfix).
+      if (over.nexthop.empty() && (over.transport == "error" || over.transport == "retry")) {
+        out.nexthop = "Address is undeliverable";
+      }
     } else if (!over.nexthop.empty()) {
       out.nexthop = over.nexthop;
     }

@@ -236,6 +236,27 @@ TEST_CASE("a transport's own next hop wins over relayhost; '*' and the domain ke
   });
 }
 
+TEST_CASE("an error or retry transport_maps entry without a reason says the address is "
+          "undeliverable", "[resolve]") {
+  mail::Resolver resolver(base_config(
+      {{"transport_maps", "inline:{{plain.example=error:}, {r.example=retry:}, "
+                          "{d.example=discard:}, {n.example=error}}"}}));
+  check_rows(resolver, {
+      {"e@plain.example", kDefault, "error", "Address is undeliverable", "e@plain.example"},
+      {"e@r.example", kDefault, "retry", "Address is undeliverable", "e@r.example"},
+      {"e@d.example", kDefault, "discard", "d.example", "e@d.example"},
+      {"e@n.example", kDefault, "error", "Address is undeliverable", "e@n.example"},
+  });
+  // Class transports named error/retry keep the domain as next hop.
+  mail::Resolver classes(base_config({{"default_transport", "error"},
+                                      {"relay_domains", "r.example"},
+                                      {"relay_transport", "retry"}}));
+  check_rows(classes, {
+      {"e@x.example", kDefault, "error", "x.example", "e@x.example"},
+      {"e@r.example", mail::kResolveClassRelay, "retry", "r.example", "e@r.example"},
+  });
+}
+
 TEST_CASE("an unreadable transport table makes resolution fail temporarily", "[resolve]") {
   mail::Resolver resolver(base_config({{"transport_maps", "hash:/nonexistent/transport"}}));
   mail::Resolved r = resolver.resolve_address("u@example.org");
