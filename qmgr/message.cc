@@ -4,11 +4,14 @@
 // Easy to get wrong: nrcpt counts only recipients not yet done (a deferred
 // file with one of two recipients delivered logs nrcpt=1), and a content
 // filter (L record outside the content) overrides every recipient's route.
+#include <fcntl.h>
+
 #include <cstdlib>
 #include <string>
 
 #include "libmail/delivery_log.h"
 #include "libmail/record.h"
+#include "libutil/fd.h"
 #include "libutil/log.h"
 #include "qmgr/qmgr.h"
 
@@ -31,18 +34,30 @@ std::optional<std::string> find_record(const mail::QueueFile& file, char type) {
   return std::nullopt;
 }
 
+// Postfix judges the C record before reading on: a file that starts with a
+// size record it cannot use is "weird size record", any other broken record
+// stream "missing end record" (both observed on Postfix 3.7.11).
+bool weird_size_record(const std::string& path) {
+  util::Fd fd(::open(path.c_str(), O_RDONLY));
+  if (!fd) return false;
+  mail::RecordReader reader(fd.get(), 1024);
+  if (reader.peek() != mail::rec::kSize) return false;
+  auto first = reader.next();
+  return !first || !*first || !mail::parse_size_record((*first)->data);
+}
+
 }  // namespace
 
 void QueueManager::load(const std::string& id) {
   std::string path = hashed("active", id);
   auto file = mail::read_queue_file(path);
-  if (!file) return save_corrupt(id, "corrupt queue file: " + file.error().message);
+  if (!file) return save_corrupt(id, weird_size_record(path) ? "weird size record" : "missing end record");
   auto size = file->size();
-  if (!size) return save_corrupt(id, "corrupt queue file: missing or bad size record");
+  if (!size) return save_corrupt(id, "weird size record");
   auto sender = file->sender();
-  if (!sender) return save_corrupt(id, "corrupt queue file: no sender record");
+  if (!sender) return save_corrupt(id, "missing sender record");
   auto arrival = file->arrival_time();
-  if (!arrival) return save_corrupt(id, "corrupt queue file: no arrival time record");
+  if (!arrival) return save_corrupt(id, "missing arrival time record");
 
   Message msg;
   msg.id = id;

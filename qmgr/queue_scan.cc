@@ -104,7 +104,7 @@ void QueueManager::activate(const std::string& from_path, const std::string& id)
 }
 
 void QueueManager::save_corrupt(const std::string& id, const std::string& why) {
-  util::msg_warn(id + ": " + why);
+  util::msg_warn(id + ": message rejected: " + why);
   std::string from = hashed("active", id);
   std::string to = hashed("corrupt", id);
   if (util::os::rename(from.c_str(), to.c_str()) != 0) {

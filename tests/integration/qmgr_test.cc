@@ -203,7 +203,14 @@ TEST_CASE("a corrupt queue file goes to corrupt/ and the next message is deliver
   REQUIRE(master_test::eventually([&] { return !q.gone("corrupt/CDEF034567"); }, 15s));
   CHECK(q.gone("incoming/CDEF034567"));
   CHECK(q.gone("active/CDEF034567"));
+  // Postfix 3.7.11's two warnings, word for word.
+  CHECK(q.log_has("warning: CDEF034567: message rejected: missing end record"));
   CHECK(q.log_has("warning: saving corrupt file \"CDEF034567\" from queue \"active\" to queue \"corrupt\""));
+  // A first record that is a size record Postfix cannot use.
+  q.put("incoming", "CDEF134567", std::string("C\x05hello", 7));
+  q.trigger("A");
+  CHECK(q.log_has("warning: CDEF134567: message rejected: weird size record"));
+  CHECK(master_test::eventually([&] { return !q.gone("corrupt/CDEF134567"); }, 15s));
   q.put("incoming", "DEF0145678", message({"next@example.org"}, static_cast<long>(::time(nullptr))));
   q.trigger("A");
   CHECK(q.log_has("DEF0145678: removed"));
