@@ -124,4 +124,16 @@ TEST_CASE("the discard agent reports every recipient sent with the next hop as t
   }
   CHECK(log_matches(inst, std::string(R"(postfix/discard\[[0-9]+\]: 7D8E9F0A1B: to=<ann@example\.org>, relay=none, )") +
                               kDelays + R"(, dsn=2\.0\.0, status=sent \(example\.org\))"));
+
+  // A 2.x.x code is kept; another class is replaced, as Postfix warns.
+  mail::DeliveryReply coded = deliver(inst, "discard", make_request("8E9F0A1B2C", "2.5.0 gone"));
+  REQUIRE(coded.results.size() == 2);
+  CHECK(coded.results[0].dsn == "2.5.0");
+  CHECK(coded.results[0].text == "gone");
+  mail::DeliveryReply odd = deliver(inst, "discard", make_request("9F0A1B2C3D", "4.1.1 odd"));
+  REQUIRE(odd.results.size() == 2);
+  CHECK(odd.results[0].status == mail::DeliveryStatus::kSent);
+  CHECK(odd.results[0].dsn == "2.0.0");
+  CHECK(odd.results[0].text == "odd");
+  CHECK(inst.log_has("warning: sent: ignoring dsn code \"4.1.1\""));
 }
