@@ -484,7 +484,10 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
     for (auto& line : prepend) lines.push_back(line);
     if (drop) continue;
     if (replace) h = make_header(*replace);
-    if (h.is("bcc") || h.is("resent-bcc")) continue;
+    // Dropped as Postfix does (observed): delivery agents write their own
+    // Return-Path, and a Content-Length would lie after any change.
+    if (h.is("bcc") || h.is("resent-bcc") || h.is("return-path") || h.is("content-length"))
+      continue;
     auto kind = address_header_kind(h.name);
     if (kind != AddressHeaderKind::kNone && header_rewrite) {
       std::string text = h.text();
@@ -532,9 +535,10 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
       lines.push_back(prefix + "Date: " + mail_date(static_cast<std::time_t>(m.arrival_seconds)));
     if (!(resent ? seen_rfrom : seen_from))
       lines.push_back(make_from_header(prefix + "From", sender, p.full_name.value_or("")));
-  } else if (!seen_msgid) {
-    out.log.push_back("message-id=<>");
   }
+  // A message without Message-ID: (remote, or resent) logs an empty one,
+  // after the resent-message-id line (observed).
+  if (!seen_msgid && (resent || !local)) out.log.push_back("message-id=<>");
 
   // Body.
   std::size_t checked = 0;

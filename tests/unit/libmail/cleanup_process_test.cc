@@ -511,3 +511,31 @@ TEST_CASE("a table that cannot be searched makes the message wait, in Postfix's 
         "virtual_alias_maps map lookup problem for user@example.test -- message not accepted, "
         "try again later");
 }
+
+TEST_CASE("a resent message gets Resent- headers; Return-Path and Content-Length are dropped",
+          "[cleanup]") {
+  UtcZone utc;
+  auto tables = local_tables();
+  std::vector<mail::Record> in{{mail::rec::kTime, "1795456183 1", 0},
+                               {mail::rec::kAttr, "rewrite_context=local", 0},
+                               {mail::rec::kFrom, "root", 0},
+                               {mail::rec::kRcpt, "root@example.test", 0},
+                               {mail::rec::kMessage, "", 0}};
+  for (auto h : {"Content-Length: 5", "Return-Path: <x@y>", "Resent-To: rt", "Resent-From: rf",
+                 "X-Orig: y", "Subject: hdrs", "", "body"})
+    in.push_back({mail::rec::kNorm, h, 0});
+  in.push_back({mail::rec::kExtract, "", 0});
+  in.push_back({mail::rec::kEnd, "", 0});
+  // What Postfix 3.7.11 wrote for this message (ID 094A9A74080).
+  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "094A9A74080", 1795456185, 0,
+                                   settings(), tables);
+  REQUIRE(out.status == 0);
+  CHECK(out.message.lines ==
+        std::vector<std::string>{"Resent-To: rt@mx.example.test", "Resent-From: rf@mx.example.test",
+                                 "X-Orig: y", "Subject: hdrs",
+                                 "Resent-Message-Id: <20261123174945.094A9A74080@mx.example.test>",
+                                 "Resent-Date: Mon, 23 Nov 2026 17:49:43 +0000 (UTC)", "", "body"});
+  CHECK(out.log == std::vector<std::string>{
+                       "resent-message-id=<20261123174945.094A9A74080@mx.example.test>",
+                       "message-id=<>"});
+}
