@@ -314,9 +314,9 @@ Resolved Resolver::resolve_address(std::string_view address) const {
     out.nexthop = "5.1.3 bad address syntax";
     return out;
   }
-  if (at != std::string::npos &&
-      has_route_operator(std::string_view(a).substr(0, at), d.swap_bangpath,
-                         d.allow_percent_hack)) {
+  // Any routing operator left in the local part marks the address routed,
+  // whether or not swap_bangpath/allow_percent_hack would act on it.
+  if (has_route_operator(std::string_view(a).substr(0, find_domain_at(a)), true, true)) {
     out.flags |= kResolveFlagRouted;
   }
 

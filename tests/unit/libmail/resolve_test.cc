@@ -137,6 +137,33 @@ TEST_CASE("resolve strips our own domain while the local part routes elsewhere",
   });
 }
 
+TEST_CASE("without bang path and percent hack those operators stay and mark the address routed",
+          "[resolve]") {
+  mail::Resolver resolver(base_config({{"append_at_myorigin", "no"},
+                                       {"swap_bangpath", "no"},
+                                       {"allow_percent_hack", "no"}}));
+  CHECK(resolver.rewrite_address("u", mail::RewriteContext::kLocal) == "u");
+  CHECK(resolver.rewrite_address("a!b", mail::RewriteContext::kLocal) == "a!b");
+  CHECK(resolver.rewrite_address("u%h", mail::RewriteContext::kLocal) == "u%h");
+  check_rows(resolver, {
+      {"a!b", kLocal | kRouted, "local", "mx.example.test", "a!b@mx.example.test"},
+      {"u%h@mx.example.test", kLocal | kRouted, "local", "mx.example.test",
+       "u%h@mx.example.test"},
+      {"u%h", kLocal | kRouted, "local", "mx.example.test", "u%h@mx.example.test"},
+  });
+  mail::Resolver remote(base_config({{"remote_header_rewrite_domain", "domain.invalid"},
+                                     {"append_dot_mydomain", "yes"}}));
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"a!b", "b@a.domain.invalid"}, {"u%h", "u@h.domain.invalid"},
+      {"u@host", "u@host.domain.invalid"}, {"@a:u@c", "u@c.domain.invalid"},
+      {"u@h.", "u@h"}, {"@", "\"\""},
+  };
+  for (const auto& [in, want] : rows) {
+    INFO("address: \"" << in << "\"");
+    CHECK(remote.rewrite_address(in, mail::RewriteContext::kRemote) == want);
+  }
+}
+
 TEST_CASE("resolve flags malformed domains as errors", "[resolve]") {
   mail::Resolver resolver(base_config());
   for (const char* bad : {"u@", "u@1.2.3.4", "u@1.2.3", "u@1.2.3.4.5", "u@exa mple.org",
