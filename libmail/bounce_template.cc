@@ -67,12 +67,12 @@ const std::array<BounceTemplate, 4>& builtins() {
 struct TimeUnit {
   const char* suffix;
   long seconds;
-  long max_result;  // above this the unit is too small (0: no bound)
+  long max_result;  // above this the unit is too small (0: no bound; observed on Postfix 3.7)
 };
 constexpr std::array<TimeUnit, 5> kUnits = {{
-    {"seconds", 1, 60},
-    {"minutes", 60, 60},
-    {"hours", 3600, 0},
+    {"seconds", 1, 999},
+    {"minutes", 60, 999},
+    {"hours", 3600, 999},
     {"days", 86400, 0},
     {"weeks", 604800, 0},
 }};
@@ -103,7 +103,7 @@ std::optional<std::string> time_value(std::string_view name, const BounceTemplat
         util::msg_warn("please reduce time unit \"" + std::string(suffix) + "\" of \"" +
                        std::string(name) + "\"" + where);
         warned = true;
-      } else if (unit.max_result > 0 && result > unit.max_result) {
+      } else if (unit.max_result > 0 && result > unit.max_result) {  // four digits or more
         util::msg_warn(std::string(origin) + ": excessive result \"" + std::to_string(result) +
                        "\" in " + template_kind(t) + " template conversion of parameter \"" +
                        std::string(name) + "\"");
