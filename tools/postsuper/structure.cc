@@ -43,8 +43,7 @@ std::string hex(unsigned long long n) {
 }
 
 // The name this message file should have, given its inode: empty when the
-// name is right (or too short to judge), nullopt when it is not a queue ID
-// at all.
+// name is right, nullopt when it is no queue ID at all.
 std::optional<std::string> wanted_name(const Layout& layout, const std::string& id,
                                        const struct stat& st, const StructureOptions& options) {
   auto parts = mail::parse_queue_id(id);
@@ -55,10 +54,11 @@ std::optional<std::string> wanted_name(const Layout& layout, const std::string& 
       return mail::make_long_queue_id(*parts->seconds, parts->usec, st.st_ino);
     return std::string();
   }
-  if (id.size() <= kShortPrefix) return std::string();
+  // Observed: Postfix calls names without a hex inode part bogus (too
+  // short, or other letters), and keeps the first five characters whatever
+  // they are when it renames.
+  if (id.size() <= kShortPrefix) return std::nullopt;
   std::string_view inode = std::string_view(id).substr(kShortPrefix);
-  // Observed: Postfix calls names with a non-hex inode part bogus, and
-  // keeps the first five characters whatever they are when it renames.
   if (!upper_hex(inode)) return std::nullopt;
   if (std::strtoull(std::string(inode).c_str(), nullptr, 16) == st.st_ino) return std::string();
   return id.substr(0, kShortPrefix) + hex(st.st_ino);
