@@ -49,6 +49,8 @@ CheckVerdict parse_check_action(std::string_view value) {
   for (const auto& a : kActions) {
     if (v.word == a.word) v.action = a.action;
   }
+  // The log names WARN "warning:" (observed).
+  if (v.action == CheckAction::kWarn) v.word = "warning";
   return v;
 }
 

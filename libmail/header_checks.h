@@ -38,7 +38,8 @@ enum class CheckAction {
 struct CheckVerdict {
   CheckAction action = CheckAction::kDunno;
   std::string text;  // the rest of the table value, trimmed
-  std::string word;  // the action word in lower case ("hold"), for logs
+  std::string word;  // the word the log uses: the action in lower case ("hold"),
+                     // "warning" for WARN
 };
 
 CheckVerdict parse_check_action(std::string_view value);

@@ -172,7 +172,7 @@ TEST_CASE("header_checks HOLD, PREPEND, WARN and BCC act and log as Postfix's", 
   tables.header_checks = regexp_table(dir,
                                       "/^Subject: HOLDME/ HOLD\n"
                                       "/^X-Prepend:/ PREPEND X-Added: by-header-checks\n"
-                                      "/^X-Warn:/ WARN\n"
+                                      "/^X-Warn:/ WARN warned\n"
                                       "/^X-Bcc:/ BCC bcc@example.org\n");
   auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, s.create_time, 0,
                                    settings(), tables);
@@ -186,8 +186,10 @@ TEST_CASE("header_checks HOLD, PREPEND, WARN and BCC act and log as Postfix's", 
   CHECK(out.log[1] ==
         "prepend: header X-Prepend: yes from local; from=<cmpuser@example.test> "
         "to=<root@example.test>: X-Added: by-header-checks");
+  // These five lines are Postfix's own log for this message (samples/maillog).
   CHECK(out.log[2] ==
-        "warn: header X-Warn: yes from local; from=<cmpuser@example.test> to=<root@example.test>");
+        "warning: header X-Warn: yes from local; from=<cmpuser@example.test> "
+        "to=<root@example.test>: warned");
   CHECK(out.log[3] ==
         "bcc: header X-Bcc: yes from local; from=<cmpuser@example.test> to=<root@example.test>: "
         "bcc@example.org");
@@ -211,6 +213,16 @@ TEST_CASE("header_checks FILTER and REDIRECT go after X, and nothing is checked 
   REQUIRE(out.status == 0);
   CHECK(out.hold);
   CHECK(mail::build_queue_file(out.message) == s.expected);
+  // Postfix's own log for this message (samples/maillog-instance-a.log).
+  CHECK(out.log ==
+        std::vector<std::string>{
+            "hold: header Subject: HOLDME actions from local; from=<cmpuser@example.test> "
+            "to=<root@example.test>",
+            "filter: header X-Filter: yes from local; from=<cmpuser@example.test> "
+            "to=<root@example.test>: smtp:[127.0.0.1]:24996",
+            "redirect: header X-Redirect: yes from local; from=<cmpuser@example.test> "
+            "to=<root@example.test>: redir@example.org",
+            "message-id=<20261123094207.419A7A74166@mx.example.test>"});
 }
 
 TEST_CASE("header_checks REJECT, DISCARD and IGNORE", "[cleanup]") {
