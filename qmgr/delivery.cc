@@ -157,9 +157,22 @@ void QueueManager::finish_delivery(int fd, const std::optional<mail::DeliveryRep
             record_result(msg, i, res, false, "");
             break;
           }
-    if (answered.size() < job.rcpts.size()) {
+    if (!reply) {
+      // As Postfix: the agent crashed or broke the protocol, so the
+      // transport rests for transport_retry_time (a flush ends that).
       util::msg_warn(job.msg_id + ": delivery agent " + mail::service_path("private", job.transport) +
-                     ": " + (failure.empty() ? "no result for some recipients" : failure));
+                     ": " + failure);
+      util::msg_warn("transport " + job.transport +
+                     " failure -- see a previous warning/fatal/panic logfile record for the problem "
+                     "description");
+      Transport& t = transport(job.transport);
+      t.dead_until = mail::now_seconds() + static_cast<double>(transport_retry_);
+      t.dead_reason = "unknown mail transport error";
+    } else if (answered.size() < job.rcpts.size()) {
+      util::msg_warn(job.msg_id + ": delivery agent " + mail::service_path("private", job.transport) +
+                     ": no result for some recipients");
+    }
+    if (answered.size() < job.rcpts.size()) {
       for (size_t i : job.rcpts)
         if (!answered.contains(i))
           record_result(msg, i, deferred_result(msg.rcpts[i].rec.offset, "4.3.0",

@@ -248,6 +248,19 @@ TEST_CASE("an agent that dies during a request leaves its recipients deferred", 
   CHECK(log.find(id + ": to=<crash@example.org>, relay=none") != std::string::npos);
   CHECK(log.find("status=deferred (unknown mail transport error)") != std::string::npos);
   CHECK(log.find("status=bounced") == std::string::npos);
+  CHECK(log.find("warning: transport test-agent failure -- see a previous warning/fatal/panic "
+                 "logfile record for the problem description") != std::string::npos);
+
+  // The transport rests for transport_retry_time: the next message waits...
+  const std::string next = "F012367891";
+  q.put("incoming", next, message({"after@example.org"}, static_cast<long>(::time(nullptr))));
+  q.trigger("A");
+  std::string next_deferred = "deferred/" + mail::queue_hash_dir(next, 1) + next;
+  REQUIRE(master_test::eventually([&] { return !q.gone(next_deferred); }, 15s));
+  CHECK(q.inst().log().find(next + ": to=<after@example.org>, relay=none") != std::string::npos);
+  // ...until a flush, which ends the rest at once.
+  q.trigger("F");
+  CHECK(q.log_has(next + ": removed"));
 }
 
 namespace {
