@@ -183,6 +183,8 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
   open_opt.append_nul = opt.append_nul;
   open_opt.duplicates = opt.duplicates;
   open_opt.create_mode = opt.copy_mode && have_stat ? static_cast<int>(st.st_mode & 07777) : 0644;
+  // -v: Postfix's words for the table it is about to build.
+  if (opt.verbose > 0) util::msg_info("open " + table.type + " " + table.name);
   auto dict = util::dict_open(table.type_name(), open_opt);
   if (!dict) util::msg_fatal(dict.error().message);
 

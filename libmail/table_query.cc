@@ -124,6 +124,7 @@ std::vector<std::unique_ptr<util::Dict>> open_tables(const TableOptions& opt,
   open_opt.append_nul = opt.append_nul;
   open_opt.duplicates = opt.duplicates;
   for (const auto& name : type_names) {
+    if (opt.verbose > 0) util::msg_info("dict_open: " + name);  // as Postfix's -v
     auto d = util::dict_open(name, open_opt);
     if (!d) util::msg_fatal(d.error().message);
     dicts.push_back(std::move(*d));
