@@ -80,6 +80,40 @@ std::optional<std::string> percent_to_at(std::string_view address) {
   return out;
 }
 
+std::string requote_local_part(std::string_view localpart) {
+  if (localpart.empty() || find_unquoted(localpart, '@') != std::string_view::npos) {
+    return std::string(localpart);
+  }
+  // Internal form: quotes and backslash escapes removed.
+  std::string internal;
+  for (std::size_t i = 0; i < localpart.size(); ++i) {
+    char c = localpart[i];
+    if (c == '\\' && i + 1 < localpart.size()) {
+      internal += localpart[++i];
+    } else if (c != '"') {
+      internal += c;
+    }
+  }
+  // A dot-atom needs no quotes: atext runs separated by single dots.
+  static constexpr std::string_view kSpecials = "()<>@,;:\\\".[] ";
+  bool plain = !internal.empty() && internal.front() != '.' && internal.back() != '.' &&
+               internal.find("..") == std::string::npos;
+  for (char c : internal) {
+    if (c == '.') continue;
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f ||
+        kSpecials.find(c) != std::string_view::npos) {
+      plain = false;
+    }
+  }
+  if (plain) return internal;
+  std::string quoted = "\"";
+  for (char c : internal) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
 std::optional<std::string> address_literal(std::string_view domain) {
   if (domain.size() < 3 || domain.front() != '[' || domain.back() != ']') return std::nullopt;
   std::string_view inside = domain.substr(1, domain.size() - 2);

@@ -36,6 +36,11 @@ std::optional<std::string> percent_to_at(std::string_view address);
 // [IPv6:2001:db8::1]).
 bool valid_mail_domain(std::string_view domain, bool numeric_ok);
 
+// A local part in external form with quotes only where needed:
+// "\"a\"" -> "a", "<u>" -> "\"<u>\"", "\"a b\"" unchanged. A local part
+// with an unquoted '@' (a route) or an empty one is returned as is.
+std::string requote_local_part(std::string_view localpart);
+
 // For "[1.2.3.4]" / "[IPv6:::1]" the address text inside; nullopt otherwise.
 std::optional<std::string> address_literal(std::string_view domain);
 

@@ -230,16 +230,19 @@ std::string Resolver::rewrite_address(std::string_view address, RewriteContext c
     at = find_domain_at(a);
   }
   if (at == std::string::npos) {
+    a = requote_local_part(a);
     if (d.append_at_myorigin && !origin.empty()) a += "@" + origin;
     return a;
   }
+  a = requote_local_part(a.substr(0, at)) + a.substr(at);
+  at = find_domain_at(a);
   std::string domain = a.substr(at + 1);
   // The dot test sees the domain before its trailing dot goes: "u@h." is
   // complete and becomes "u@h", never "u@h.$mydomain".
   if (d.append_dot_mydomain && !dot_domain.empty() && !domain.empty() && domain.front() != '[' &&
       domain.find('.') == std::string::npos) {
     a += "." + dot_domain;
-  } else if (domain.size() > 1 && domain.back() == '.') {
+  } else if (domain.size() > 1 && domain.back() == '.' && domain[domain.size() - 2] != '.') {
     a.pop_back();
   }
   return a;
@@ -287,7 +290,8 @@ Resolved Resolver::resolve_address(std::string_view address) const {
       }
       break;
     }
-    while (a.size() > at + 2 && a.back() == '.') a.pop_back();
+    // One trailing dot is a complete name; "host.." stays and is malformed.
+    if (a.size() > at + 2 && a.back() == '.' && a[a.size() - 2] != '.') a.pop_back();
     if (!has_route_operator(std::string_view(a).substr(0, at), d.swap_bangpath,
                             d.allow_percent_hack)) {
       break;

@@ -60,6 +60,9 @@ TEST_CASE("rewrite in the local context qualifies, strips routes and swaps bang 
       {"u%h", "u@h"},
       {"u@host", "u@host"},
       {"u@host.", "u@host"},
+      {"\"a\"", "a@mx.example.test"},
+      {"u@[1.2.3.4].", "u@[1.2.3.4]"},
+      {"u@h..", "u@h.."},
   };
   for (const auto& [in, want] : rows) {
     INFO("address: \"" << in << "\"");
@@ -80,6 +83,7 @@ TEST_CASE("rewrite appends .$mydomain to dotless hosts when append_dot_mydomain 
       {"@", "\"\""},
       {"u@h.", "u@h"},
       {"U@HOST", "U@HOST.example.test"},
+      {"<u>", "\"<u>\"@example.test"},
   };
   for (const auto& [in, want] : rows) {
     INFO("address: \"" << in << "\"");
@@ -166,7 +170,7 @@ TEST_CASE("without bang path and percent hack those operators stay and mark the 
 
 TEST_CASE("resolve flags malformed domains as errors", "[resolve]") {
   mail::Resolver resolver(base_config());
-  for (const char* bad : {"u@", "u@1.2.3.4", "u@1.2.3", "u@1.2.3.4.5", "u@exa mple.org",
+  for (const char* bad : {"u@", "u@mx.example.test..", "u@.example.org", "u@1.2.3.4", "u@1.2.3", "u@1.2.3.4.5", "u@exa mple.org",
                           "u@-a.org", "u@a..org", "u@[foo]"}) {
     INFO("address: " << bad);
     mail::Resolved r = resolver.resolve_address(bad);
