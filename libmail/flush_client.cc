@@ -1,5 +1,7 @@
 #include "libmail/flush_client.h"
 
+#include <cstring>
+
 #include "libconf/config.h"
 #include "libmail/attr.h"
 #include "libmail/match_list.h"
@@ -16,7 +18,11 @@ FlushStatus request(const std::string& path, const AttrList& req, std::string* e
     return FlushStatus::kFail;
   };
   auto stream = connect_service(path, kFlushTimeout);
-  if (!stream) return set_error("connect to " + path + ": " + stream.error().message);
+  if (!stream) {
+    const util::Error& e = stream.error();
+    return set_error("connect to " + path + ": " +
+                     (e.sys_errno ? std::string(std::strerror(e.sys_errno)) : e.message));
+  }
   auto reply = attr_request(*stream, req);
   if (!reply) return set_error(path + ": " + reply.error().message);
   auto status = reply->get_int("status");

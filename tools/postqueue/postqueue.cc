@@ -127,6 +127,8 @@ int run(int argc, char** argv) {
     mode = m;
   };
   int c;
+  // getopt would name argv[0] (a full path); Postfix's says "postqueue".
+  opterr = 0;
   while ((c = ::getopt(argc, argv, "c:fi:jps:v")) != -1) {
     switch (c) {
       case 'c':
@@ -152,6 +154,10 @@ int run(int argc, char** argv) {
       case 'v':
         break;
       default:
+        if (optopt == 'c' || optopt == 'i' || optopt == 's')
+          std::fprintf(stderr, "postqueue: option requires an argument -- '%c'\n", optopt);
+        else
+          std::fprintf(stderr, "postqueue: invalid option -- '%c'\n", optopt);
         usage();
     }
   }
