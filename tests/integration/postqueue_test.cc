@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "libmail/flush_client.h"
 #include "libutil/socket.h"
 #include "libutil/stream.h"
 #include "tests/integration/master_fixture.h"
@@ -256,4 +257,18 @@ TEST_CASE("postqueue -s and -i through the flush daemon move deferred mail to in
   auto unknown = test::run({test::command("postqueue"), "-c", inst.path(), "-i", "NOSUCHID"});
   CHECK(unknown.exit_status == 0);
   CHECK(unknown.err.empty());
+
+  // qmgr's side: add logs an ID for an allowed site only; purge sends every log.
+  std::string flush = queue + "/public/flush";
+  test::put_queue_file(queue, "deferred/D/D0FE1A74379",
+                       test::make_queue_file("a@x", {"x@Example.ORG"}, 100));
+  test::chown_to_postfix(queue + "/deferred");
+  CHECK(mail::flush_add(flush, "Example.ORG", "D0FE1A74379") == mail::FlushStatus::kOk);
+  CHECK(slurp(queue + "/flush/example_org") == "D0FE1A74379\n");
+  CHECK(mail::flush_add(flush, "example.net", "D0FE1A74379") == mail::FlushStatus::kDeny);
+  CHECK(mail::flush_add(flush, "example.org", "bad/id") == mail::FlushStatus::kBad);
+  CHECK_FALSE(exists(queue + "/flush/example_net"));
+  CHECK(mail::flush_purge(flush) == mail::FlushStatus::kOk);
+  CHECK(exists(queue + "/incoming/D0FE1A74379"));
+  CHECK(slurp(queue + "/flush/example_org").empty());
 }
