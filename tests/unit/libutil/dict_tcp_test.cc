@@ -176,3 +176,18 @@ TEST_CASE("tcp table opens through dict_open, read-only and whole keys only", "[
   CHECK_FALSE(util::dict_open("tcp:" + server.host_port(), writable));
   CHECK_FALSE(util::dict_open("tcp:nohostport"));
 }
+
+TEST_CASE("tcp table reconnects when the server closed an idle connection", "[tables][tcp]") {
+  // One answer per connection, then hang up, as a server with an idle timer.
+  test::LoopbackServer server([](test::Connection& c) {
+    if (c.read_line()) c.write("200 ok\n");
+  });
+  auto d = open_tcp(server);
+  for (int i = 0; i < 3; ++i) {
+    auto r = d->lookup("k");
+    REQUIRE(r);
+    REQUIRE(*r);
+    CHECK(**r == "ok");
+  }
+  CHECK(server.connections() == 3);
+}
