@@ -54,13 +54,17 @@ class QmgrInstance {
   // Put a finished queue file (0700, owned by mail_owner) in `queue_name`.
   void put(const std::string& queue_name, const std::string& id, const std::string& bytes) {
     std::filesystem::create_directories(queue(queue_name));
+    passwd* pw = ::getpwnam("postfix");
+    // A hash subdirectory belongs to mail_owner, as when qmgr makes it.
+    if (pw && queue_name.find('/') != std::string::npos)
+      (void)!::chown(queue(queue_name).c_str(), pw->pw_uid, pw->pw_gid);
     std::string path = queue(queue_name + "/" + id);
     {
       std::ofstream out(path, std::ios::binary);
       out << bytes;
     }
     ::chmod(path.c_str(), 0700);
-    if (passwd* pw = ::getpwnam("postfix")) (void)!::chown(path.c_str(), pw->pw_uid, pw->pw_gid);
+    if (pw) (void)!::chown(path.c_str(), pw->pw_uid, pw->pw_gid);
   }
   void trigger(const std::string& request) {
     REQUIRE(util::unix_trigger(queue("public/qmgr"), request, 5s));
@@ -125,6 +129,26 @@ TEST_CASE("qmgr counts only recipients not yet done and delivers those", "[qmgr]
         std::string::npos);
   CHECK(log.find("to=<remote@example.org>, relay=test-agent") != std::string::npos);
   CHECK(log.find("to=<cmpuser@example.test>") == std::string::npos);
+}
+
+TEST_CASE("a due message in a hashed deferred/ directory with a long queue ID is delivered on D",
+          "[qmgr]") {
+  if (test::skip_unless_root("qmgr runs as mail_owner")) return;
+  QmgrInstance q;
+  REQUIRE(q.inst().start().exit_status == 0);
+  // Postfix wrote this file (long IDs, a W record); its hash directory comes
+  // from the microseconds inside the ID: 0x53A11 -> "5".
+  const std::string id = "4jY1TQ2QgPz1bc7K";
+  REQUIRE(mail::queue_hash_dir(id, 1) == "5/");
+  q.put("deferred/5", id, slurp(test::data_file("qmgr/qf_deferred_warn_longid.bin")));
+  q.trigger("D");
+  INFO(q.inst().log());
+  REQUIRE(q.log_has(id + ": removed"));
+  std::string log = q.inst().log();
+  CHECK(log.find(id + ": from=<cmpuser@example.test>, size=261, nrcpt=1 (queue active)") !=
+        std::string::npos);
+  CHECK(log.find(id + ": to=<far@example.org>, relay=test-agent") != std::string::npos);
+  CHECK(q.gone("deferred/5/" + id));
 }
 
 TEST_CASE("a deferred recipient sends the message to deferred/ until its retry time or a flush",
