@@ -158,7 +158,6 @@ class QueueManager {
   std::set<std::string> finished_;
   bool rescan_incoming_ = false;  // the active limit cut a scan short
   util::Event scan_timer_;
-  util::Event finish_timer_;
 };
 
 // main(): the server life cycle around QueueManager.
