@@ -11,6 +11,7 @@
 #include "libmail/local_copy.h"
 #include "libmail/local_expand.h"
 #include "libmail/queue_file.h"
+#include "libmail/resolve.h"
 #include "libmail/service_client.h"
 #include "libmail/single_server.h"
 #include "libutil/log.h"
@@ -40,9 +41,7 @@ class LocalService {
     config_ = &daemon.config;
     settings_ = load_settings(daemon.config);
     aliases_.open(settings_.alias_maps, settings_.expand.default_privs);
-    std::vector<std::string> mydest = daemon.config.get_list("mydestination");
-    myhostname_ = daemon.config.get("myhostname");
-    for (auto& d : mydest) local_domains_.push_back(util::lowercase(d));
+    resolver_.emplace(daemon.config);
     hooks_.lookup_alias = [this](std::string_view name) { return aliases_.lookup(name); };
     hooks_.lookup_user = [](std::string_view name) { return util::lookup_user(std::string(name)); };
     hooks_.read_forward = [this](const util::UserInfo& user, std::string_view extension) {
@@ -83,13 +82,9 @@ class LocalService {
   }
 
  private:
-  bool is_local_domain(std::string_view domain) const {
-    std::string d = util::lowercase(domain);
-    if (d == util::lowercase(myhostname_)) return true;
-    for (const auto& l : local_domains_)
-      if (l == d) return true;
-    return false;
-  }
+  // mydestination, our interface addresses, [ip] literals: the resolver's
+  // local class, so aliases and qmgr agree on what is ours.
+  bool is_local_domain(std::string_view domain) const { return resolver_->is_local_domain(domain); }
 
   void log(const mail::DeliveryRequest& request, double agent_start, std::string_view to,
            std::string_view orig_to, const mail::RecipientResult& result) const {
@@ -237,8 +232,7 @@ class LocalService {
   Settings settings_;
   AliasTables aliases_;
   mail::LocalExpandHooks hooks_;
-  std::vector<std::string> local_domains_;
-  std::string myhostname_;
+  std::optional<mail::Resolver> resolver_;
 };
 
 }  // namespace
