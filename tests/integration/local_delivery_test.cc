@@ -324,3 +324,32 @@ TEST_CASE("a held dot-lock defers the delivery with Postfix's text", "[local][sl
                                       ".lock: File exists");
   CHECK(a.mailbox("nobody").empty());
 }
+
+TEST_CASE("remote alias targets are forwarded through cleanup as one new message",
+          "[local][slow]") {
+  if (test::skip_unless_root("local switches to the recipient")) return;
+  LocalAgent a("", "fwd: friend@example.org, other@example.net\n");
+  std::string master_cf = a.instance().dir().read("master.cf");
+  a.instance().dir().write("master.cf", master_cf + "cleanup unix n - n - 0 cleanup\n");
+  REQUIRE(a.start());
+  auto reply = a.deliver({"fwd@mx.example.test"}, "sender@example.org", kContent, {"fwd"});
+  INFO(a.instance().log());
+  REQUIRE(reply);
+  REQUIRE(reply->results.size() == 1);
+  CHECK(reply->results[0].status == mail::DeliveryStatus::kSent);
+  REQUIRE(reply->results[0].text.rfind("forwarded as ", 0) == 0);
+  std::string id = reply->results[0].text.substr(13);
+  auto queued = mail::read_queue_file(a.file("queue/incoming/" + id));
+  REQUIRE(queued);
+  CHECK(queued->sender() == "sender@example.org");
+  auto rcpts = queued->recipients();
+  REQUIRE(rcpts.size() == 2);
+  CHECK(rcpts[0].address == "friend@example.org");
+  CHECK(rcpts[1].address == "other@example.net");
+  CHECK(rcpts[0].orig == "fwd");
+  auto lines = queued->text_lines();
+  REQUIRE_FALSE(lines.empty());
+  CHECK(lines[0] == "Delivered-To: fwd@mx.example.test");
+  CHECK(a.instance().log_has("to=<friend@example.org>, orig_to=<fwd>, relay=local"));
+  CHECK(a.instance().log_has("status=sent (forwarded as " + id + ")"));
+}
