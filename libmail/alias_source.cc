@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "libutil/log.h"
+#include "libutil/utf8_fold.h"
 
 namespace mail {
 namespace {
@@ -187,7 +188,8 @@ AliasLine parse_alias_line(std::string_view logical_line) {
 }
 
 util::Result<void> read_alias_source(std::FILE* in, std::string_view source_name,
-                                     const std::function<void(const AliasEntry&)>& on_entry) {
+                                     const std::function<void(const AliasEntry&)>& on_entry,
+                                     bool utf8) {
   const std::string where(source_name);
   std::string logical;
   int logical_line = 0;
@@ -196,6 +198,11 @@ util::Result<void> read_alias_source(std::FILE* in, std::string_view source_name
   auto flush = [&] {
     if (!have_logical) return;
     have_logical = false;
+    if (utf8 && !util::valid_utf8(logical)) {
+      util::msg_warn(where + ", line " + std::to_string(logical_line) + ": non-UTF-8 input \"" +
+                     util::printable(logical) + "\" -- ignoring this line");
+      return;
+    }
     AliasLine parsed = parse_alias_line(logical);
     switch (parsed.status) {
       case AliasLineStatus::kOk:

@@ -43,8 +43,11 @@ AliasLine parse_alias_line(std::string_view logical_line);
 
 // Read a whole source stream, calling `on_entry` for every good entry and
 // printing Postfix's warnings (naming `source_name`) for bad ones, which are
-// skipped. Error only when the stream cannot be read.
+// skipped. Error only when the stream cannot be read. With `utf8` (UTF-8
+// mode, see util::DictOpenOptions::utf8) a logical line that is not valid
+// UTF-8 is skipped with Postfix's "non-UTF-8 input" warning.
 util::Result<void> read_alias_source(std::FILE* in, std::string_view source_name,
-                                     const std::function<void(const AliasEntry&)>& on_entry);
+                                     const std::function<void(const AliasEntry&)>& on_entry,
+                                     bool utf8 = false);
 
 }  // namespace mail

@@ -22,6 +22,7 @@
 #include "libutil/dict_source.h"
 #include "libutil/log.h"
 #include "libutil/strings.h"
+#include "libutil/utf8_fold.h"
 
 namespace mail {
 namespace {
@@ -109,15 +110,18 @@ void update_or_die(util::Dict& dict, std::string_view key, std::string_view valu
   if (!r) util::msg_fatal(r.error().message);
 }
 
-// Writes entries with keys folded here, ASCII only as Postfix folds table
-// keys, into one reused buffer: on a 200,000-line build the table's own
-// per-key folding (a new string and a tolower() call per byte) is a visible
-// share of the CPU time, so the table is opened with fold_case off instead.
+// Writes entries with keys folded here into one reused buffer: on a
+// 200,000-line build the table's own per-key folding (a new string and a
+// tolower() call per byte) is a visible share of the CPU time, so the table
+// is opened with fold_case off instead. In UTF-8 mode a key with non-ASCII
+// bytes gets the Unicode fold (the source line was checked to be UTF-8);
+// ASCII keys take the same byte loop either way.
 class FoldingWriter {
  public:
-  FoldingWriter(util::Dict& dict, bool fold) : dict_(dict), fold_(fold) {}
+  FoldingWriter(util::Dict& dict, bool fold, bool utf8) : dict_(dict), fold_(fold), utf8_(utf8) {}
   void put(std::string_view key, std::string_view value) {
     if (!fold_) return update_or_die(dict_, key, value);
+    if (utf8_ && !is_ascii(key)) return update_or_die(dict_, util::utf8_fold(key), value);
     folded_.assign(key);
     for (char& c : folded_)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -125,8 +129,15 @@ class FoldingWriter {
   }
 
  private:
+  static bool is_ascii(std::string_view s) {
+    for (char c : s)
+      if (static_cast<unsigned char>(c) >= 0x80) return false;
+    return true;
+  }
+
   util::Dict& dict_;
   bool fold_;
+  bool utf8_;
   std::string folded_;
 };
 
@@ -197,10 +208,11 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
     if (!empty) util::msg_fatal(std::string("open /dev/null: ") + std::strerror(errno));
     source = empty.get();
   }
-  FoldingWriter writer(**dict, opt.fold_case);
+  FoldingWriter writer(**dict, opt.fold_case, opt.utf8);
   if (opt.kind == TableToolKind::kPostalias) {
     auto r = read_alias_source(source, source_name,
-                               [&](const AliasEntry& e) { writer.put(e.name, e.value); });
+                               [&](const AliasEntry& e) { writer.put(e.name, e.value); },
+                               opt.utf8);
     if (!r) util::msg_fatal(r.error().message);
     // sendmail's "this database is complete" marker; it follows -n/-N. An
     // incremental run finds it already there, which is no duplicate to warn of.
@@ -208,6 +220,8 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
     if (!marker) util::msg_fatal(marker.error().message);
     if (!*marker) update_or_die(**dict, "@", "@");
   } else {
+    util::DictSourceOptions source_options;
+    source_options.utf8 = opt.utf8;
     auto r = util::read_postmap_source(source, source_name,
                                  [&](std::string_view key, std::string_view value, int line) {
                                    if (!opt.base64) {
@@ -216,7 +230,8 @@ void build_table(const TableOptions& opt, const conf::Config& config, const Tabl
                                                   base64_of_files(value, source_name, line)) {
                                      writer.put(key, *encoded);
                                    }
-                                 });
+                                 },
+                                 source_options);
     if (!r) util::msg_fatal(r.error().message);
   }
   auto committed = (*dict)->commit();

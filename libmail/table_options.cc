@@ -60,9 +60,8 @@ TableOptions parse_table_options(TableToolKind kind, int argc, char** argv) {
         have_dump = true;
         opt.mode = TableMode::kDump;
         break;
-      case 'u':
-      case 'U':
-        break;  // SMTPUTF8 checks: keys and values are stored as bytes either way
+      case 'u': opt.utf8_disable = true; break;
+      case 'U': break;  // -b/-h header decoding only; keys are folded as without it
       case 'v': ++opt.verbose; break;
       case 'w': opt.duplicates = util::DictDuplicates::kIgnore; break;
       default: {

@@ -32,6 +32,10 @@ struct TableOptions {
   bool body_keys = false;    // -b
   bool mime = false;         // -m (accepted; MIME structure is not parsed)
   int verbose = 0;           // -v
+  bool utf8_disable = false;  // -u
+  // UTF-8 mode for the tables (util::DictOpenOptions::utf8): smtputf8_enable
+  // and not -u; set once the configuration is read.
+  bool utf8 = false;
   util::DictDuplicates duplicates = util::DictDuplicates::kWarn;  // -r / -w
   std::vector<std::string> maps;  // [type:]file...
 };

@@ -121,6 +121,7 @@ std::vector<std::unique_ptr<util::Dict>> open_tables(const TableOptions& opt,
   util::DictOpenOptions open_opt;
   open_opt.writable = writable;
   open_opt.fold_case = opt.fold_case;
+  open_opt.utf8 = opt.utf8;
   open_opt.append_nul = opt.append_nul;
   open_opt.duplicates = opt.duplicates;
   for (const auto& name : type_names) {

@@ -29,6 +29,7 @@ int table_tool_main(TableToolKind kind, int argc, char** argv) {
   util::set_program_name(table_tool_name(kind));
   TableOptions opt = parse_table_options(kind, argc, argv);
   conf::Config config = load_config(opt.config_dir);
+  opt.utf8 = !opt.utf8_disable && config.get_bool("smtputf8_enable");
   if (opt.maps.empty()) util::msg_fatal(table_tool_usage(kind));
 
   std::vector<TableName> tables;
@@ -74,6 +75,7 @@ int newaliases_main(int argc, char** argv) {
     }
   }
   conf::Config config = load_config(opt.config_dir);
+  opt.utf8 = config.get_bool("smtputf8_enable");
   for (const auto& arg : config.get_list("alias_database"))
     build_table(opt, config, split_table_name(arg, config));
   return 0;

@@ -8,6 +8,7 @@
 #include <array>
 
 #include "libutil/dict_types.h"
+#include "libutil/dict_utf8.h"
 #include "libutil/log.h"
 
 namespace util {
@@ -93,7 +94,9 @@ Result<std::unique_ptr<Dict>> dict_open(std::string_view type_name,
   if ((options.create || options.writable) && !it->can_write) {
     return fail(std::string(type_name) + " map requires O_RDONLY access mode");
   }
-  return it->open(name, options);
+  auto dict = it->open(name, options);
+  if (!dict || !options.utf8) return dict;
+  return dict_utf8_wrap(std::move(*dict), options);
 }
 
 std::vector<std::string> dict_types() {

@@ -33,6 +33,11 @@ struct DictOpenOptions {
   bool create = false;    // build a new table (postmap FILE); truncates
   bool writable = false;  // open an existing table for update/remove (postmap -i, -d)
   bool fold_case = true;  // postmap -f turns this off
+  // UTF-8 mode (smtputf8_enable = yes, no postmap -u): keys must be valid
+  // UTF-8 ("non-UTF-8 key" warning, then not found) and fixed-string tables
+  // fold them with full Unicode case folding (libutil/utf8_fold.h), so
+  // "Straße" finds "strasse". Off = bytes, ASCII folding only.
+  bool utf8 = false;
   // Key/value NUL convention when writing: true = Postfix's default for
   // Berkeley DB (-N), false = -n. Readers ignore this and probe; an update
   // of an existing table follows the form its first successful probe found

@@ -13,6 +13,7 @@ Result<std::vector<std::unique_ptr<Dict>>> open_member_tables(std::string_view t
   if (!tokens || tokens->empty()) return bad_list_syntax(type, name, "type:name");
   DictOpenOptions member_options;
   member_options.fold_case = options.fold_case;
+  member_options.utf8 = options.utf8;
   member_options.duplicates = options.duplicates;
   std::vector<std::unique_ptr<Dict>> members;
   for (std::string_view t : *tokens) {

@@ -17,7 +17,8 @@ Result<std::unique_ptr<Dict>> open_inline_dict(std::string_view name,
   if (!body) return bad_list_syntax("inline", name, "name=value");
   auto tokens = split_braced_list(*body);
   if (!tokens || tokens->empty()) return bad_list_syntax("inline", name, "name=value");
-  auto dict = std::make_unique<MemoryDict>("inline", std::string(name), options.fold_case);
+  auto dict = std::make_unique<MemoryDict>("inline", std::string(name), options.fold_case,
+                                           options.utf8);
   for (std::string_view token : *tokens) {
     std::string_view entry = unbrace_token(token);
     size_t eq = entry.find('=');

@@ -1,11 +1,11 @@
 #include "libutil/dict_memory.h"
 
-#include "libutil/strings.h"
+#include "libutil/utf8_fold.h"
 
 namespace util {
 
 std::string MemoryDict::fold(std::string_view key) const {
-  return fold_case_ ? lowercase(key) : std::string(key);
+  return fold_case_ ? fold_key(key, utf8_) : std::string(key);
 }
 
 bool MemoryDict::put(std::string_view key, std::string_view value) {

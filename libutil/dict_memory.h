@@ -19,8 +19,9 @@ namespace util {
 
 class MemoryDict : public Dict {
  public:
-  MemoryDict(std::string type, std::string name, bool fold_case)
-      : Dict(std::move(type), std::move(name)), fold_case_(fold_case) {}
+  // utf8: fold with Unicode case folding (DictOpenOptions::utf8).
+  MemoryDict(std::string type, std::string name, bool fold_case, bool utf8 = false)
+      : Dict(std::move(type), std::move(name)), fold_case_(fold_case), utf8_(utf8) {}
 
   // Add or replace; true when the key was new.
   bool put(std::string_view key, std::string_view value);
@@ -36,6 +37,7 @@ class MemoryDict : public Dict {
 
  private:
   bool fold_case_;
+  bool utf8_;
   // Entries in insertion order; an erased entry leaves a hole (nullopt).
   std::vector<std::optional<std::pair<std::string, std::string>>> entries_;
   std::unordered_map<std::string, size_t> index_;

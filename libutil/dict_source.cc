@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "libutil/log.h"
+#include "libutil/utf8_fold.h"
 
 namespace util {
 namespace {
@@ -61,6 +62,10 @@ class LogicalLine {
     if (leading_blank_) {
       msg_warn(name_ + ": logical line must not start with whitespace: \"" + std::string(s) +
                "\"");
+      return;
+    }
+    if (options_.utf8 && !valid_utf8(s)) {
+      msg_warn(where + ": non-UTF-8 input \"" + printable(s) + "\" -- ignoring this line");
       return;
     }
     size_t key_end = 0;

@@ -27,6 +27,10 @@ struct DictSourceOptions {
   // Longest physical line accepted, 0 = no bound (Postfix has none). Longer
   // lines are warned about and skipped with their continuation lines.
   size_t max_line_length = 0;
+  // UTF-8 mode (DictOpenOptions::utf8): a logical line that is not valid
+  // UTF-8 is skipped with "NAME, line N: non-UTF-8 input "LINE" -- ignoring
+  // this line" (comment lines are never checked).
+  bool utf8 = false;
 };
 
 // Key (not yet case-folded), value, first physical line of the entry.

@@ -17,9 +17,11 @@ Result<std::unique_ptr<Dict>> open_texthash_dict(std::string_view name,
   const std::string path(name);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(path.c_str(), "r"), &std::fclose);
   if (!fp) return fail_errno("open database " + path);
-  auto dict = std::make_unique<MemoryDict>("texthash", path, options.fold_case);
+  auto dict = std::make_unique<MemoryDict>("texthash", path, options.fold_case,
+                                           options.utf8);
   DictSourceOptions source_options;
   source_options.bad_line_suffix = " -- ignoring this line";
+  source_options.utf8 = options.utf8;
   auto read = read_postmap_source(
       fp.get(), path,
       [&](std::string_view key, std::string_view value, int line) {
