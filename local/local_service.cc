@@ -158,13 +158,10 @@ class LocalService {
         forwards.push_back(i);
         continue;
       }
-      // One final recipient keeps the request's Delivered-To; the members of
-      // a larger expansion each get their own, as when Postfix re-queues an
-      // expansion as a new message.
-      mail::DeliveryRecipient shown = rcpt;
-      if (actions.size() > 1 && actions[i].kind == mail::LocalActionKind::kMailbox)
-        shown.address = actions[i].address;
-      Delivery d{request, shown, lines, settings_, actions[i], start};
+      // Every member of an expansion carries the request's recipient in
+      // Delivered-To (frozen_delivered_to; observed on Postfix 3.7.11: an
+      // alias "team: root, nobody" gives both "Delivered-To: team@...").
+      Delivery d{request, rcpt, lines, settings_, actions[i], start};
       if (request.flags & mail::kDeliverFlagVerify)
         outcomes[i] = actions[i].kind == mail::LocalActionKind::kBounce ||
                               actions[i].kind == mail::LocalActionKind::kDefer
