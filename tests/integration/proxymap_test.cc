@@ -108,6 +108,17 @@ TEST_CASE("proxymap answers lookups in a table listed in proxy_read_maps", "[pro
   CHECK(client.open(setup.table("users")).status == mail::ProxyStatus::kOk);
 }
 
+TEST_CASE("proxymap reads a table again after postmap rebuilt it", "[proxymap][master]") {
+  if (test::skip_unless_root("master runs proxymap as mail_owner")) return;
+  ProxymapSetup setup;
+  auto client = setup.client("proxymap");
+  CHECK(client.lookup(setup.table("users"), "alice").value == "alice@example.test");
+  setup.build("users", "alice alice@new.example\ncarol carol@example.test\n");
+  CHECK(client.lookup(setup.table("users"), "alice").value == "alice@new.example");
+  CHECK(client.lookup(setup.table("users"), "carol").status == mail::ProxyStatus::kOk);
+  CHECK(client.lookup(setup.table("users"), "bob").status == mail::ProxyStatus::kNotFound);
+}
+
 TEST_CASE("proxymap refuses a table not listed in proxy_read_maps and says where to list it",
           "[proxymap][master]") {
   if (test::skip_unless_root("master runs proxymap as mail_owner")) return;
