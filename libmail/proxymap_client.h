@@ -47,8 +47,8 @@ struct ProxyReply {
 // repeated on it; after a transport error the connection is dead.
 class ProxymapClient {
  public:
-  static util::Result<ProxymapClient> connect(const std::string& path,
-                                              std::chrono::seconds timeout = std::chrono::seconds(100));
+  static util::Result<ProxymapClient> connect(
+      const std::string& path, std::chrono::seconds timeout = std::chrono::seconds(100));
 
   ProxyReply open(std::string_view table, std::int64_t flags = 0);
   ProxyReply lookup(std::string_view table, std::string_view key, std::int64_t flags = 0);

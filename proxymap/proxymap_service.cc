@@ -26,8 +26,7 @@ mail::AttrList status_reply(mail::ProxyStatus status) {
   return reply;
 }
 
-mail::AttrList handle(const mail::AttrList& request, const std::string& kind,
-                      TableAccess& tables) {
+mail::AttrList handle(const mail::AttrList& request, const std::string& kind, TableAccess& tables) {
   using mail::ProxyStatus;
   auto table = request.get_string("table");
   if (!table) {

@@ -44,9 +44,9 @@ std::set<std::string> TableAccess::approved_tables(std::string_view value) {
 bool TableAccess::approved(std::string_view table) const {
   if (approved_.contains(std::string(table))) return true;
   util::msg_warn("request for unapproved table: \"" + std::string(table) + "\"");
-  util::msg_warn(std::string("to approve this table for ") +
-                 (writer_ ? "read-write" : "read-only") + " access, list proxy:" +
-                 std::string(table) + " in main.cf:" + param_name(writer_));
+  util::msg_warn(
+      std::string("to approve this table for ") + (writer_ ? "read-write" : "read-only") +
+      " access, list proxy:" + std::string(table) + " in main.cf:" + param_name(writer_));
   return false;
 }
 

@@ -36,10 +36,9 @@ void give_to_mail_owner(const std::string& path) {
 class ProxymapSetup {
  public:
   ProxymapSetup()
-      : inst_(kServices,
-              "proxy_read_maps = proxy:hash:" + maps_.file("users") + ", proxy:hash:" +
-                  maps_.file("locked") + " $alias_maps\n" +
-                  "proxy_write_maps = proxy:hash:" + maps_.file("cache") + "\n") {
+      : inst_(kServices, "proxy_read_maps = proxy:hash:" + maps_.file("users") +
+                             ", proxy:hash:" + maps_.file("locked") + " $alias_maps\n" +
+                             "proxy_write_maps = proxy:hash:" + maps_.file("cache") + "\n") {
     ::chmod(maps_.path().c_str(), 0755);
     build("users", "alice alice@example.test\nBob bob@example.test\n");
     build("unlisted", "alice secret\n");
