@@ -38,8 +38,8 @@ class Utf8Dict : public Dict {
     auto k = checked_key(key);
     if (!k) return {};  // warned; the entry is skipped
     if (!valid_utf8(value)) {
-      msg_warn(label_ + ": key \"" + printable(key) + "\": non-UTF-8 value \"" +
-               printable(value) + "\": malformed UTF-8 or invalid codepoint");
+      msg_warn(label_ + ": key \"" + printable(key) + "\": non-UTF-8 value \"" + printable(value) +
+               "\": malformed UTF-8 or invalid codepoint");
       return {};
     }
     return inner_->update(*k, value);

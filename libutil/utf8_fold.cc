@@ -46,7 +46,7 @@ size_t sequence_length(std::string_view s, size_t i) {
     cp = (cp << 6) | (b(i + k) & 0x3F);
   }
   if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return 0;  // overlong
-  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;                           // surrogate
+  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;                            // surrogate
   if (cp > 0x10FFFF) return 0;
   return len;
 }

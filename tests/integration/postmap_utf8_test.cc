@@ -23,8 +23,8 @@ const std::string kSource =
     "ﬁ h\n";
 
 const std::vector<std::string> kKeys = {
-    "école", "ÉCOLE", "École", "STRASSE", "straße", "σίσυφος", "ΣΊΣΥΦΟΣ", "FI", "ﬁ",
-    "İSTANBUL", "istanbul", "mixed", "bad\xff\xc9", "BAD\xff\xc9"};
+    "école", "ÉCOLE", "École",    "STRASSE",  "straße", "σίσυφος",     "ΣΊΣΥΦΟΣ",
+    "FI",    "ﬁ",     "İSTANBUL", "istanbul", "mixed",  "bad\xff\xc9", "BAD\xff\xc9"};
 
 // A table directory whose main.cf says what Debian's says.
 void utf8_config(const TableDir& t, bool enable = true) {
@@ -42,8 +42,7 @@ std::string query(const TableDir& t, const std::string& cmd, const std::vector<s
 
 }  // namespace
 
-TEST_CASE("postmap in UTF-8 mode folds non-ASCII keys with full Unicode case folding",
-          "[tables]") {
+TEST_CASE("postmap in UTF-8 mode folds non-ASCII keys with full Unicode case folding", "[tables]") {
   TableDir t;
   utf8_config(t);
   t.write("t", kSource);
@@ -62,8 +61,7 @@ TEST_CASE("postmap in UTF-8 mode folds non-ASCII keys with full Unicode case fol
   CHECK(t.ours("postmap", {"-q", "σίσυφος", "hash:t"}).out == "c\n");
 }
 
-TEST_CASE("postmap -u and smtputf8_enable = no fold ASCII only and accept any bytes",
-          "[tables]") {
+TEST_CASE("postmap -u and smtputf8_enable = no fold ASCII only and accept any bytes", "[tables]") {
   TableDir t;
   utf8_config(t);
   t.write("t", kSource);
@@ -137,8 +135,7 @@ TEST_CASE("postalias in UTF-8 mode folds Unicode names and skips non-UTF-8 lines
 TEST_CASE("postmap in UTF-8 mode and with -u builds and answers as Postfix's postmap",
           "[tables][interop]") {
   if (test::skip_without("/usr/sbin/postmap", "interop")) return;
-  for (const std::vector<std::string>& opts :
-       {std::vector<std::string>{}, {"-u"}, {"-f"}}) {
+  for (const std::vector<std::string>& opts : {std::vector<std::string>{}, {"-u"}, {"-f"}}) {
     for (bool enable : {true, false}) {
       INFO("options " << (opts.empty() ? "" : opts[0]) << " smtputf8_enable " << enable);
       TableDir ours, theirs;
@@ -195,7 +192,8 @@ TEST_CASE("postalias tables in UTF-8 mode answer alike to either program's posta
   }
 }
 
-TEST_CASE("postmap -q - in UTF-8 mode answers each line as Postfix's postmap", "[tables][interop]") {
+TEST_CASE("postmap -q - in UTF-8 mode answers each line as Postfix's postmap",
+          "[tables][interop]") {
   if (test::skip_without("/usr/sbin/postmap", "interop")) return;
   TableDir t;
   utf8_config(t);

@@ -1,10 +1,11 @@
 // util::utf8_fold, valid_utf8, printable and the UTF-8 mode of the dict layer
 // (dict_utf8.cc). Expected strings are what Postfix 3.7.11 stored in tables
 // it built from the same keys (postmap -s on its .db files).
+#include "libutil/utf8_fold.h"
+
 #include <catch.hpp>
 
 #include "libutil/dict.h"
-#include "libutil/utf8_fold.h"
 #include "tests/support/log_capture.h"
 #include "tests/support/temp_dir.h"
 
@@ -40,7 +41,9 @@ TEST_CASE("utf8_fold of its own result changes nothing", "[tables]") {
 
 TEST_CASE("utf8_fold folds only the ASCII of a string that is not UTF-8", "[tables]") {
   REQUIRE(util::utf8_fold("BAD\xFF\xC9") == "bad\xFF\xC9");
-  REQUIRE(util::fold_key("ÉCOLE", false) == "\xC3\x89" "cole");  // -u: ASCII only
+  REQUIRE(util::fold_key("ÉCOLE", false) ==
+          "\xC3\x89"
+          "cole");  // -u: ASCII only
   REQUIRE(util::fold_key("ÉCOLE", true) == "école");
 }
 
@@ -49,11 +52,11 @@ TEST_CASE("valid_utf8 rejects malformed sequences, overlong forms, surrogates an
   REQUIRE(util::valid_utf8("plain ascii"));
   REQUIRE(util::valid_utf8("école σ 𝄞"));
   REQUIRE_FALSE(util::valid_utf8("\xFF"));
-  REQUIRE_FALSE(util::valid_utf8("\xC3"));          // truncated
-  REQUIRE_FALSE(util::valid_utf8("\x80"));          // lone continuation byte
-  REQUIRE_FALSE(util::valid_utf8("\xC0\xAF"));      // overlong '/'
-  REQUIRE_FALSE(util::valid_utf8("\xE0\x80\xAF"));  // overlong, 3 bytes
-  REQUIRE_FALSE(util::valid_utf8("\xED\xA0\x80"));  // U+D800, a surrogate
+  REQUIRE_FALSE(util::valid_utf8("\xC3"));              // truncated
+  REQUIRE_FALSE(util::valid_utf8("\x80"));              // lone continuation byte
+  REQUIRE_FALSE(util::valid_utf8("\xC0\xAF"));          // overlong '/'
+  REQUIRE_FALSE(util::valid_utf8("\xE0\x80\xAF"));      // overlong, 3 bytes
+  REQUIRE_FALSE(util::valid_utf8("\xED\xA0\x80"));      // U+D800, a surrogate
   REQUIRE_FALSE(util::valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
 }
 
@@ -78,8 +81,7 @@ TEST_CASE("a table in UTF-8 mode finds Unicode keys whatever their case", "[tabl
   REQUIRE((*bytes)->lookup("école").value() == std::nullopt);
 }
 
-TEST_CASE("a table in UTF-8 mode warns about a non-UTF-8 key and does not find it",
-          "[tables]") {
+TEST_CASE("a table in UTF-8 mode warns about a non-UTF-8 key and does not find it", "[tables]") {
   util::DictOpenOptions utf8;
   utf8.utf8 = true;
   auto d = util::dict_open("static:x", utf8);
