@@ -90,7 +90,10 @@ class Instance {
       : port_(free_port()) {
     std::string daemon_dir = test::daemon("master");
     daemon_dir = daemon_dir.substr(0, daemon_dir.rfind('/'));
+    std::string command_dir = test::command("postfix");
+    command_dir = command_dir.substr(0, command_dir.rfind('/'));
     dir_.write("main.cf", "queue_directory = " + dir_.file("queue") +
+                              "\ncommand_directory = " + command_dir +
                               "\ndata_directory = " + dir_.file("data") +
                               "\ndaemon_directory = " + daemon_dir +
                               "\nmaillog_file = " + dir_.file("maillog") +

@@ -16,6 +16,7 @@
 
 #include "libconf/config.h"
 #include "libmail/mail_log.h"
+#include "libutil/child_process.h"
 #include "libutil/fd.h"
 #include "libutil/lock.h"
 #include "libutil/log.h"
@@ -51,9 +52,35 @@ bool trigger(const std::string& path, std::string_view request) {
   return true;
 }
 
+// Run $command_directory/postsuper ARGS with stderr shared (its messages
+// are the administrator's to see) and return whether it succeeded. As
+// postfix-script does: `postsuper` (-s -p: queue file names and leftover
+// temporary files) at start and check, `postsuper active` before a reload.
+bool run_postsuper(const conf::Config& config, std::vector<std::string> args) {
+  util::SpawnOptions spawn;
+  spawn.argv = {config.get("command_directory") + "/postsuper"};
+  // A build tree started with another command_directory has no postsuper
+  // there: say so and go on rather than refuse to start.
+  if (::access(spawn.argv[0].c_str(), X_OK) < 0) {
+    util::msg_warn("cannot run " + spawn.argv[0] + ": " + std::strerror(errno) +
+                   "; queue file names not checked");
+    return true;
+  }
+  spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
+  spawn.fds = {{2, 2}};
+  auto child = util::ChildProcess::spawn(spawn);
+  if (!child) {
+    util::msg_warn(child.error().message);
+    return false;
+  }
+  auto status = child->wait(std::chrono::hours(1));
+  return status && status->exited() && status->code() == 0;
+}
+
 int start(const conf::Config& config, const std::string& queue_dir) {
   if (running_master(queue_dir)) util::msg_fatal("the Postfix mail system is already running");
   if (auto r = check_queue(config, false); !r) util::msg_fatal(r.error().message);
+  if (!run_postsuper(config, {})) util::msg_fatal("Postfix integrity check failed!");
   util::msg_info("starting the Postfix mail system");
   std::string master = config.get("daemon_directory") + "/master";
   std::vector<std::string> argv = {master, "-w"};
@@ -126,6 +153,7 @@ int run(int argc, char** argv) {
     auto pid = running_master(queue_dir);
     if (!pid) util::msg_fatal("the Postfix mail system is not running");
     util::msg_info("refreshing the Postfix mail system");
+    if (!run_postsuper(*config, {"active"})) return 1;
     ::kill(static_cast<pid_t>(*pid), SIGHUP);
     return 0;
   }
@@ -141,6 +169,7 @@ int run(int argc, char** argv) {
   if (command == "check" || command == "set-permissions") {
     if (auto r = check_queue(*config, command == "set-permissions"); !r)
       util::msg_fatal(r.error().message);
+    if (command == "check" && !run_postsuper(*config, {})) return 1;
     return 0;
   }
   if (command == "flush") {
