@@ -204,15 +204,18 @@ TEST_CASE("a queue file left in active/ by a dead qmgr is delivered after a rest
   const std::string id = "BCDEF23456";
   q.put("active", id, message({"user@example.org"}, static_cast<long>(::time(nullptr))));
   q.inst().write_master_cf(kServices);
+  // `postfix reload` runs `postsuper active` first, which renames a file
+  // whose name does not match its inode (as Postfix's does): so the ID the
+  // message is delivered under is not known in advance.
   REQUIRE(q.inst().postfix("reload").exit_status == 0);
   INFO(q.inst().log());
   REQUIRE(master_test::eventually(
       [&] {
         (void)util::unix_trigger(q.queue("public/qmgr"), "W", 1s);
-        return q.inst().log().find(id + ": removed") != std::string::npos;
+        return q.inst().log().find(": removed") != std::string::npos;
       },
       15s));
-  CHECK(q.inst().log().find(id + ": to=<user@example.org>, relay=test-agent") != std::string::npos);
+  CHECK(q.inst().log().find(": to=<user@example.org>, relay=test-agent") != std::string::npos);
   CHECK(q.gone("active/" + id));
   CHECK(q.gone("incoming/" + id));
 }
