@@ -174,6 +174,12 @@ TEST_CASE("pflogsumm counts the received, delivered and bounced messages of our 
   // 5 messages + 1 non-delivery notice in root's mailbox.
   REQUIRE(p.wait_for_messages("root", 6));
   REQUIRE(p.wait_queue_empty());
+  // Log lines travel through postlogd: wait until all of them are written.
+  REQUIRE(master_test::eventually([&] {
+    std::string log = p.instance().log();
+    return count_of(log, "status=sent") == 6 &&
+           log.find("sender non-delivery notification: ") != std::string::npos;
+  }));
   auto report = test::run({"/usr/sbin/pflogsumm", p.instance().dir().file("maillog")});
   REQUIRE(report.exit_status == 0);
   INFO(report.out);

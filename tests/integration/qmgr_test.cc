@@ -163,8 +163,8 @@ TEST_CASE("a deferred recipient sends the message to deferred/ until its retry t
   INFO(q.inst().log());
   std::string deferred = "deferred/" + mail::queue_hash_dir(id, 1) + id;
   REQUIRE(master_test::eventually([&] { return !q.gone(deferred); }, 15s));
-  CHECK(q.inst().log().find(id + ": to=<defer-me@example.org>, relay=test-agent") != std::string::npos);
-  CHECK(q.inst().log().find("status=deferred (test deferral)") != std::string::npos);
+  CHECK(q.log_has(id + ": to=<defer-me@example.org>, relay=test-agent"));
+  CHECK(q.log_has("status=deferred (test deferral)"));
   CHECK(q.inst().log().find(id + ": removed") == std::string::npos);
   // The next retry is minimal_backoff_time (300s) away for a new message,
   // in both atime and mtime.
@@ -215,7 +215,7 @@ TEST_CASE("a queue file left in active/ by a dead qmgr is delivered after a rest
         return q.inst().log().find(": removed") != std::string::npos;
       },
       15s));
-  CHECK(q.inst().log().find(": to=<user@example.org>, relay=test-agent") != std::string::npos);
+  CHECK(q.log_has(": to=<user@example.org>, relay=test-agent"));
   CHECK(q.gone("active/" + id));
   CHECK(q.gone("incoming/" + id));
 }

@@ -1,0 +1,82 @@
+// util::Tls: OpenSSL behind a small RAII surface, for smtpd (STARTTLS and
+// wrapper mode) and the smtp client. A TlsContext is made once per process
+// (before chroot: it reads keys and CA files); a handshake on a util::Stream
+// installs a TLS StreamTransport in that Stream, so line reading, limits and
+// deadlines stay the same after STARTTLS.
+// Owner: libutil/tls*.cc. Users: smtpd/smtpd_tls.cc, smtp/smtp_tls.cc.
+//
+//   auto ctx = util::TlsContext::server({.cert_file = ..., .key_file = ...});
+//   if (stream.buffered() != 0) -> refuse: plaintext pipelined after STARTTLS
+//   auto info = util::tls_accept(stream, *ctx);   // info->protocol "TLSv1.3"
+//
+// Easy to get wrong: input buffered before the handshake must never be read
+// as if it came through TLS (tls_accept/tls_connect fail when
+// stream.buffered() != 0); SSL objects live exactly as long as the Stream's
+// transport; the password of a key or a SASL secret never reaches a log.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libutil/error.h"
+#include "libutil/stream.h"
+
+namespace util {
+
+struct TlsServerSettings {
+  std::string cert_file;                 // PEM, may hold the chain after the cert
+  std::string key_file;                  // PEM; empty = in cert_file
+  std::vector<std::string> chain_files;  // smtpd_tls_chain_files (key+cert[+chain] per file)
+  std::string ca_file, ca_path;          // for client certificates (ask_ccert)
+  std::string protocols;                 // Postfix syntax: ">=TLSv1.2", "!SSLv2, !SSLv3"
+  std::string ciphers;                   // OpenSSL cipher list (empty: library default)
+  std::string dh_param_file;             // optional
+  bool ask_client_cert = false;
+};
+
+struct TlsClientSettings {
+  std::string ca_file, ca_path;          // trust anchors (smtp_tls_CAfile/CApath)
+  std::string cert_file, key_file;       // client certificate (optional)
+  std::string protocols;
+  std::string ciphers;
+};
+
+class TlsContext {
+ public:
+  static Result<std::unique_ptr<TlsContext>> server(const TlsServerSettings& settings);
+  static Result<std::unique_ptr<TlsContext>> client(const TlsClientSettings& settings);
+  ~TlsContext();
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
+  void* native() const { return ctx_; }  // SSL_CTX*, for tls*.cc only
+
+ private:
+  explicit TlsContext(void* ctx) : ctx_(ctx) {}
+  void* ctx_;
+};
+
+// What a handshake established, for log lines, the Received header and
+// policy decisions.
+struct TlsInfo {
+  std::string protocol;      // "TLSv1.3"
+  std::string cipher;        // "TLS_AES_256_GCM_SHA384"
+  int cipher_bits = 0;       // 256
+  int cipher_alg_bits = 0;   // 256
+  std::string kex;           // "X25519" (may be empty)
+  std::string peer_cn;       // subject CN of the peer certificate, "" if none
+  std::string peer_issuer_cn;
+  bool peer_cert = false;    // the peer presented a certificate
+  bool trusted = false;      // its chain verified against the trust anchors
+  bool verified = false;     // trusted and the name matched (client side)
+};
+
+// Server side of the handshake on `stream` (deadline: stream.timeout()).
+Result<TlsInfo> tls_accept(Stream& stream, TlsContext& ctx);
+// Client side; `sni` is sent as server name when not empty; `match_names`
+// are the names the peer certificate must match for `verified`
+// (smtp_tls_verify_cert_match results, e.g. {"mx.example.com"}).
+Result<TlsInfo> tls_connect(Stream& stream, TlsContext& ctx, const std::string& sni,
+                            const std::vector<std::string>& match_names);
+
+}  // namespace util

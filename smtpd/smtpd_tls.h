@@ -1,0 +1,42 @@
+// smtpd::SmtpdTls: smtpd's side of TLS: the smtpd_tls_* parameters, the
+// server context (made before chroot), STARTTLS and wrapper-mode handshakes,
+// the "... TLS connection established from ..." log line and the Received
+// header comment. Owner: smtpd/smtpd_tls.cc (on libutil/tls.h). User: the
+// protocol engine (EHLO list, STARTTLS command, smtpd_tls_wrappermode,
+// smtpd_tls_security_level = encrypt checks, smtpd_tls_auth_only).
+// Easy to get wrong: STARTTLS with input already buffered behind it is
+// command injection: the engine replies 220, then start() must refuse
+// (stream.buffered() != 0) and the session ends; after a handshake the
+// session forgets HELO/EHLO and any transaction (RFC 3207).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "libconf/config.h"
+#include "libutil/error.h"
+#include "libutil/stream.h"
+#include "smtpd/smtpd_state.h"
+
+namespace smtpd {
+
+class SmtpdTls {
+ public:
+  // Reads the parameters; loads certificate and key only when TLS can be
+  // used (smtpd_tls_security_level may/encrypt, or smtpd_use_tls /
+  // smtpd_enforce_tls, or wrapper mode). Errors name the file.
+  static util::Result<std::unique_ptr<SmtpdTls>> create(const conf::Config& config);
+  virtual ~SmtpdTls() = default;
+
+  virtual bool available() const = 0;     // STARTTLS may be offered
+  virtual bool required() const = 0;      // level encrypt: 530 before STARTTLS
+  virtual bool auth_only() const = 0;     // smtpd_tls_auth_only
+  virtual bool wrapper_mode() const = 0;  // smtpd_tls_wrappermode (submissions/465)
+  // Handshake on `stream`, fill session.tls_*, log per smtpd_tls_loglevel.
+  virtual util::Result<void> start(util::Stream& stream, Session& session) = 0;
+  // "(using TLSv1.3 with cipher X (256/256 bits))" for the Received header
+  // when smtpd_tls_received_header = yes and TLS is active, else "".
+  virtual std::string received_comment(const Session& session) const = 0;
+};
+
+}  // namespace smtpd
