@@ -49,6 +49,8 @@ void arm_idle(Loop& loop) {
 }
 
 void drop_client(Loop& loop, int fd) {
+  if (auto it = loop.clients.find(fd); it != loop.clients.end() && loop.hooks->on_disconnect)
+    loop.hooks->on_disconnect(it->second->stream, *loop.daemon);
   loop.clients.erase(fd);
   if (!loop.clients.empty()) return;
   if (loop.stopping) {

@@ -35,6 +35,10 @@ struct MultiHooks : ServerHooks {
   // ID). Return false to close the connection (a daemon may serve the whole
   // session here, as Postfix's cleanup does).
   std::function<bool(util::Stream& client, Daemon& daemon)> on_connect;
+  // Called when a client's connection is about to be closed (EOF, error, or
+  // the handler said false), for daemons that keep per-client state (anvil
+  // gives back the connections a client registered).
+  std::function<void(util::Stream& client, Daemon& daemon)> on_disconnect;
 };
 
 [[noreturn]] void multi_server_main(int argc, char** argv, std::string_view program,
