@@ -1,0 +1,139 @@
+#include "smtpd/sasl_cyrus.h"
+
+#include <sasl/saslutil.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "libconf/config.h"
+#include "libutil/log.h"
+
+namespace smtpd::cyrus {
+namespace {
+
+// libsasl2 keeps the callback table and asks for the path while it
+// initialises; both must outlive every connection, hence process globals.
+std::string g_config_path;
+std::string g_app;
+bool g_initialised = false;
+
+int log_callback(void*, int level, const char* message) {
+  if (message == nullptr) return SASL_OK;
+  switch (level) {
+    case SASL_LOG_ERR:
+    case SASL_LOG_WARN:
+      util::msg_warn(std::string("SASL authentication problem: ") + message);
+      break;
+    case SASL_LOG_FAIL:
+      util::msg_warn(std::string("SASL authentication failure: ") + message);
+      break;
+    default:  // NOTE, DEBUG, TRACE and PASS (which may hold secrets): never
+      break;
+  }
+  return SASL_OK;
+}
+
+int config_path_callback(void*, char** path) {
+  // libsasl2 frees the answer with free().
+  *path = ::strdup(g_config_path.c_str());
+  return *path ? SASL_OK : SASL_NOMEM;
+}
+
+using SaslProc = int (*)(void);
+template <class F>
+SaslProc as_proc(F* f) {
+  return reinterpret_cast<SaslProc>(reinterpret_cast<void (*)()>(f));
+}
+
+sasl_callback_t g_callbacks[] = {
+    {SASL_CB_LOG, nullptr, nullptr},
+    {SASL_CB_GETCONFPATH, nullptr, nullptr},
+    {SASL_CB_LIST_END, nullptr, nullptr},
+};
+
+}  // namespace
+
+util::Result<void> server_init(const std::string& app, const std::string& config_path) {
+  if (g_initialised && app == g_app && config_path == g_config_path) return {};
+  if (g_initialised) {
+    sasl_server_done();
+    g_initialised = false;
+  }
+  g_app = app;
+  g_config_path = config_path;
+  g_callbacks[0].proc = as_proc(&log_callback);
+  g_callbacks[1].proc = as_proc(&config_path_callback);
+  int status = sasl_server_init(g_callbacks, g_app.c_str());
+  if (status != SASL_OK) {
+    return util::fail("SASL per-process initialization failed: " + status_text(status));
+  }
+  g_initialised = true;
+  return {};
+}
+
+void ConnDeleter::operator()(sasl_conn_t* conn) const {
+  if (conn) sasl_dispose(&conn);
+}
+
+util::Result<unsigned> parse_security_options(std::string_view parameter, std::string_view value) {
+  struct Option {
+    const char* name;
+    unsigned flag;
+  };
+  static constexpr Option kOptions[] = {
+      {"noplaintext", SASL_SEC_NOPLAINTEXT},         {"noactive", SASL_SEC_NOACTIVE},
+      {"nodictionary", SASL_SEC_NODICTIONARY},       {"noanonymous", SASL_SEC_NOANONYMOUS},
+      {"forward_secrecy", SASL_SEC_FORWARD_SECRECY}, {"mutual_auth", SASL_SEC_MUTUAL_AUTH},
+  };
+  unsigned flags = 0;
+  for (const std::string& word : conf::Config::split_list(value)) {
+    bool known = false;
+    for (const Option& o : kOptions) {
+      if (::strcasecmp(word.c_str(), o.name) == 0) {
+        flags |= o.flag;
+        known = true;
+      }
+    }
+    if (!known) {
+      return util::fail("unknown " + std::string(parameter) + " value \"" + word + "\" in \"" +
+                        std::string(value) + "\"");
+    }
+  }
+  return flags;
+}
+
+int set_security(sasl_conn_t* conn, unsigned flags) {
+  sasl_security_properties_t props{};
+  props.min_ssf = 0;
+  props.max_ssf = 0;  // no SASL security layer: TLS does that job
+  props.maxbufsize = 0;
+  props.security_flags = flags;
+  return sasl_setprop(conn, SASL_SEC_PROPS, &props);
+}
+
+std::string status_text(int status) {
+  const char* text = sasl_errstring(status, nullptr, nullptr);
+  return text ? text : "unknown SASL error";
+}
+
+util::Result<std::string> encode64(std::string_view data) {
+  std::vector<char> out((data.size() + 2) / 3 * 4 + 1);
+  unsigned len = 0;
+  int status = sasl_encode64(data.data(), static_cast<unsigned>(data.size()), out.data(),
+                             static_cast<unsigned>(out.size()), &len);
+  if (status != SASL_OK) return util::fail("base64 encode: " + status_text(status));
+  return std::string(out.data(), len);
+}
+
+std::expected<std::string, int> decode64(std::string_view text, size_t max) {
+  if (text.size() / 4 * 3 > max + 3) return std::unexpected(SASL_BUFOVER);
+  std::vector<char> out(text.size() / 4 * 3 + 4);
+  unsigned len = 0;
+  int status = sasl_decode64(text.data(), static_cast<unsigned>(text.size()), out.data(),
+                             static_cast<unsigned>(out.size()), &len);
+  if (status != SASL_OK) return std::unexpected(status);
+  return std::string(out.data(), len);
+}
+
+}  // namespace smtpd::cyrus

@@ -1,0 +1,54 @@
+// smtpd's thin layer over Cyrus libsasl2 (server side): the once-per-process
+// sasl_server_init with Postfix's config path and log callback, an RAII
+// sasl_conn_t, security-option parsing and base64 through libsasl2's own
+// coder. User: smtpd/sasl_server.cc only.
+// Easy to get wrong: libsasl2 is process-global. It reads APP.conf and loads
+// its plugins in sasl_server_init (so before chroot); a second init with a
+// different path needs sasl_server_done first, which is only safe when no
+// connection is alive (tests create several servers in one process).
+// Status texts come from sasl_errstring, which are the words Postfix shows
+// ("authentication failure", "no mechanism available").
+#pragma once
+
+#include <sasl/sasl.h>
+
+#include <expected>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "libutil/error.h"
+
+namespace smtpd::cyrus {
+
+// Initialise the server library for application `app` (smtpd_sasl_path),
+// reading APP.conf from `config_path` (colon-separated). Idempotent for the
+// same arguments. Logs libsasl2's messages as Postfix does ("warning: SASL
+// authentication failure: ..."). Error: "SASL per-process initialization
+// failed: REASON".
+util::Result<void> server_init(const std::string& app, const std::string& config_path);
+
+struct ConnDeleter {
+  void operator()(sasl_conn_t* conn) const;
+};
+using Conn = std::unique_ptr<sasl_conn_t, ConnDeleter>;
+
+// "noanonymous, noplaintext" -> SASL_SEC_* flags. Error names `parameter`
+// and the bad word.
+util::Result<unsigned> parse_security_options(std::string_view parameter, std::string_view value);
+
+// Security properties for a connection: the flags, no SASL security layer
+// (TLS protects the session, as in Postfix).
+int set_security(sasl_conn_t* conn, unsigned flags);
+
+// sasl_errstring in English.
+std::string status_text(int status);
+
+// Base64 with libsasl2's coder, so bad input fails with the status Postfix
+// reports (SASL_BADPROT "bad protocol / cancel", SASL_CONTINUE for a
+// truncated group). `max` bounds the decoded size.
+util::Result<std::string> encode64(std::string_view data);
+// The error is the SASL status (SASL_BADPROT, SASL_CONTINUE, SASL_BUFOVER).
+std::expected<std::string, int> decode64(std::string_view text, size_t max);
+
+}  // namespace smtpd::cyrus
