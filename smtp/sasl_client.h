@@ -54,9 +54,11 @@ struct SaslCredentials {
 struct SaslPeer {
   std::string host;     // the server's name or address literal: "smtp.example.com", "127.0.0.1"
   std::string nexthop;  // the destination as written: "[smtp.example.com]:587", "example.com"
-  std::string namaddr;  // for messages: "smtp.example.com[192.0.2.1]:587"
-  std::string addr;     // "192.0.2.1" (libsasl2 remote ip;port), may be empty
-  std::string port;     // "587", may be empty
+  // For messages, WITHOUT the port (unlike the log's relay=), as Postfix:
+  // "smtp.example.com[192.0.2.1]".
+  std::string namaddr;
+  std::string addr;  // "192.0.2.1" (libsasl2 remote ip;port), may be empty
+  std::string port;  // "587", may be empty
   // The words after "AUTH" (or the broken "AUTH=") in the EHLO reply,
   // e.g. "PLAIN LOGIN"; several AUTH lines joined with a space.
   std::string auth_mechanisms;
@@ -80,7 +82,7 @@ struct SaslOutcome {
   std::string mechanism;  // the mechanism tried
   std::string dsn;        // "4.7.8", "4.7.0", "4.3.0", "5.7.8"
   // Postfix's words, ready for the delivery status: "SASL authentication
-  // failed; server smtp.example.com[192.0.2.1]:587 said: 535 5.7.8 Error:
+  // failed; server smtp.example.com[192.0.2.1] said: 535 5.7.8 Error:
   // authentication failed: authentication failure", or "SASL
   // authentication failed; cannot authenticate to server ...: no
   // mechanism available".
