@@ -1,0 +1,269 @@
+#include "smtp/smtp_service.h"
+
+#include <netinet/in.h>
+#include <resolv.h>
+
+#include <cstring>
+
+#include "libmail/delivery_log.h"
+#include "libmail/queue_file.h"
+#include "libmail/single_server.h"
+#include "libutil/log.h"
+#include "smtp/next_hop.h"
+#include "smtp/smtp_tls.h"
+#include "smtp/smtp_transaction.h"
+
+namespace smtp {
+namespace {
+
+std::string base_name(const char* path) {
+  const char* slash = std::strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+mail::RecipientResult to_result(const mail::DeliveryRecipient& rcpt, const Failure& f,
+                                bool server_dsn) {
+  mail::RecipientResult r;
+  r.offset = rcpt.offset;
+  r.dsn = f.dsn;
+  r.text = f.text;
+  if (f.sent()) {
+    r.status = mail::DeliveryStatus::kSent;
+    // A server without DSN cannot tell the sender about success later.
+    r.action = server_dsn ? "delivered" : "relayed";
+  } else if (f.soft()) {
+    r.status = mail::DeliveryStatus::kDeferred;
+    r.action = "delayed";
+  } else {
+    r.status = mail::DeliveryStatus::kBounced;
+    r.action = "failed";
+  }
+  if (!f.diag_text.empty()) {
+    r.diag_type = "smtp";
+    r.diag_text = f.diag_text;
+    r.mta_type = "dns";
+    r.mta_mname = f.mta_mname;
+  }
+  return r;
+}
+
+}  // namespace
+
+SmtpService::SmtpService(Protocol protocol) : protocol_(protocol) {}
+SmtpService::~SmtpService() = default;
+
+void SmtpService::init(mail::Daemon& daemon) {
+  settings_ = load_settings(daemon.config, protocol_);
+  relayhost_ = daemon.config.get("relayhost");
+  // The resolver reads resolv.conf now, before the chroot hides it.
+  ::res_init();
+  tls_ = std::make_unique<TlsClient>(daemon.config, settings_.prefix);
+}
+
+void SmtpService::shutdown() {
+  if (cached_) {
+    cached_->quit();
+    cached_.reset();
+  }
+}
+
+std::optional<Session> SmtpService::take_cached(const std::string& key) {
+  if (!cached_) return std::nullopt;
+  std::optional<Session> s = std::move(cached_);
+  cached_.reset();
+  double now = mail::now_seconds();
+  bool usable = s->cache_key == key && !s->broken &&
+                now - s->idle_since <= static_cast<double>(settings_.cache_time_limit.count()) &&
+                now - s->connected_at <= static_cast<double>(settings_.reuse_time_limit.count()) &&
+                (settings_.reuse_count_limit <= 0 || s->use_count < settings_.reuse_count_limit);
+  // A server that closed (or said 421) while we were idle is readable now.
+  if (usable) {
+    auto readable = s->stream().readable(std::chrono::milliseconds(0));
+    usable = readable && !*readable;
+  }
+  if (!usable) {
+    s->quit();
+    return std::nullopt;
+  }
+  return s;
+}
+
+void SmtpService::keep_or_close(std::optional<Session>& session) {
+  if (!session) return;
+  if (session->broken || !settings_.cache_on_demand) {
+    session->quit();
+    session.reset();
+    return;
+  }
+  shutdown();  // one idle session per process
+  session->idle_since = mail::now_seconds();
+  cached_ = std::move(session);
+  session.reset();
+}
+
+std::optional<Failure> SmtpService::open(Session& session, const std::string& nexthop,
+                                         const mail::DeliveryRequest& request) {
+  (void)request;
+  if (auto f = session.greet()) return f;
+  if (auto f = session.ehlo()) return f;
+  auto policy = tls_->policy_for(nexthop, session.target().hostname);
+  if (!policy) {
+    util::msg_warn(policy.error().message);
+    session.quit();
+    return make_failure("4.3.0", "TLS policy lookup error", session.relay());
+  }
+  if (auto f = tls_->start(session, *policy, settings_)) return f;
+  return std::nullopt;
+}
+
+mail::DeliveryReply SmtpService::deliver(const mail::DeliveryRequest& request) {
+  const double agent_start = mail::now_seconds();
+  const size_t n = request.recipients.size();
+  std::vector<std::optional<Failure>> final_outcome(n);
+  std::vector<std::optional<Failure>> last_outcome(n);
+  std::vector<double> connected(n, 0);
+  std::vector<bool> server_dsn(n, false);
+  std::optional<Failure> last_failure;
+
+  auto finish = [&]() {
+    mail::DeliveryReply reply;
+    for (size_t i = 0; i < n; ++i) {
+      const auto& rcpt = request.recipients[i];
+      Failure f = final_outcome[i]  ? *final_outcome[i]
+                  : last_outcome[i] ? *last_outcome[i]
+                  : last_failure    ? *last_failure
+                                    : make_failure("4.4.1", "no route to destination");
+      mail::RecipientResult r = to_result(rcpt, f, server_dsn[i]);
+      mail::DeliveryTimes t;
+      t.arrival = request.arrival_time;
+      t.active = request.active_time;
+      t.agent_start = agent_start;
+      t.connected = connected[i] > 0 ? connected[i] : agent_start;
+      t.done = mail::now_seconds();
+      util::msg_info(
+          mail::format_delivery_log(request.queue_id, rcpt.address, rcpt.orig_rcpt, f.relay, t, r));
+      reply.results.push_back(std::move(r));
+    }
+    return reply;
+  };
+
+  auto file = mail::read_queue_file(request.queue_name + "/" + request.queue_id);
+  if (!file) {
+    util::msg_warn("read queue file " + request.queue_name + "/" + request.queue_id + ": " +
+                   file.error().message);
+    last_failure = make_failure("4.3.0", "error reading queue file: " + file.error().message);
+    return finish();
+  }
+  const std::vector<std::string> content = file->text_lines();
+
+  // The next hop, then the fallback relays (not for a UNIX socket).
+  std::vector<std::string> hops{request.nexthop};
+  auto first = parse_next_hop(request.nexthop, settings_);
+  if (!first) {
+    last_failure = make_failure("4.3.5", first.error().message);
+    return finish();
+  }
+  if (!first->unix_socket)
+    for (const auto& relay : settings_.fallback_relay) hops.push_back(relay);
+
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < n; ++i) pending.push_back(i);
+  long sessions = 0;
+  const ResolverHooks resolver = system_resolver();
+
+  for (size_t h = 0; h < hops.size() && !pending.empty(); ++h) {
+    auto dest = h == 0 ? first : parse_next_hop(hops[h], settings_);
+    if (!dest) {
+      util::msg_warn("bad fallback relay: " + hops[h]);
+      continue;
+    }
+    const bool last_hop = h + 1 == hops.size();
+    std::vector<Target> targets;
+    if (dest->unix_socket) {
+      targets.push_back(Target{settings_.myhostname, dest->path, AF_UNIX, 0, 0});
+    } else {
+      Lookup lookup = lookup_destination(*dest, settings_, resolver);
+      if (lookup.targets.empty()) {
+        LookupFailure lf = *lookup.failure;
+        // A relay host that cannot be found is our configuration problem:
+        // the mail waits instead of bouncing (fallback relays included).
+        if (!lf.soft && (h > 0 || hops[h] == relayhost_)) lf.dsn = "4" + lf.dsn.substr(1);
+        last_failure = make_failure(lf.dsn, lf.text);
+        continue;
+      }
+      targets = std::move(lookup.targets);
+    }
+    for (size_t t = 0; t < targets.size() && !pending.empty(); ++t) {
+      std::optional<Session> session = t == 0 ? take_cached(hops[h]) : std::nullopt;
+      double ready_at = agent_start;
+      if (session) {
+        targets[t] = session->target();
+      } else {
+        auto made = connect_session(targets[t], dest->unix_socket, settings_);
+        if (!made) {
+          util::msg_info(made.error().text);
+          last_failure = made.error();
+          continue;
+        }
+        session.emplace(std::move(*made));
+        session->cache_key = hops[h];
+        if (auto f = open(*session, hops[h], request)) {
+          if (f->text.find("TLS") == std::string::npos || f->soft()) {
+            // Not this server: the next one may do.
+          }
+          last_failure = *f;
+          session->quit();
+          continue;
+        }
+        ready_at = mail::now_seconds();
+      }
+      ++sessions;
+      ++session->use_count;
+      const bool final_server =
+          (last_hop && t + 1 == targets.size()) ||
+          (settings_.mx_session_limit > 0 && sessions >= settings_.mx_session_limit);
+
+      std::vector<const mail::DeliveryRecipient*> batch;
+      for (size_t i : pending) batch.push_back(&request.recipients[i]);
+      TransactionResult tr = run_transaction(*session, settings_, request, batch, content);
+      std::vector<size_t> still;
+      for (size_t k = 0; k < pending.size(); ++k) {
+        size_t i = pending[k];
+        const Failure& f = tr.outcomes[k];
+        connected[i] = ready_at;
+        server_dsn[i] = session->features.dsn;
+        if (!f.soft() || final_server) {
+          final_outcome[i] = f;
+        } else {
+          last_outcome[i] = f;
+          still.push_back(i);
+        }
+      }
+      pending = std::move(still);
+      keep_or_close(session);
+      if (final_server) break;
+    }
+    if (settings_.mx_session_limit > 0 && sessions >= settings_.mx_session_limit) break;
+  }
+  return finish();
+}
+
+int run(int argc, char** argv) {
+  const std::string name = base_name(argc > 0 ? argv[0] : "smtp");
+  const Protocol protocol = name == "lmtp" ? Protocol::kLmtp : Protocol::kSmtp;
+  SmtpService service(protocol);
+  mail::ServerHooks hooks;
+  hooks.pre_jail = [&](mail::Daemon& daemon) { service.init(daemon); };
+  hooks.pre_exit = [&](mail::Daemon&) { service.shutdown(); };
+  mail::single_server_main(
+      argc, argv, protocol == Protocol::kLmtp ? "lmtp" : "smtp",
+      [&](util::Stream& client, mail::Daemon& daemon) {
+        mail::serve_delivery_request(client, daemon,
+                                     [&](const mail::DeliveryRequest& request, mail::Daemon&) {
+                                       return service.deliver(request);
+                                     });
+      },
+      hooks);
+}
+
+}  // namespace smtp

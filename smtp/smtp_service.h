@@ -1,0 +1,58 @@
+// The smtp/lmtp delivery agent's request handler: qmgr's delivery request
+// in, one result per recipient out (libmail/delivery_request.h). It reads
+// the message from the queue file, finds the servers for the next hop
+// (next_hop.h), talks to them (smtp_session.h, smtp_transaction.h, TLS and
+// AUTH), logs Postfix's "to=<...>, relay=..., status=..." line per
+// recipient and keeps an idle session for the next request to the same
+// next hop (smtp_connection_cache_*).
+// Users: main.cc (run). Integration tests: tests/integration/smtp_*_test.cc.
+// Easy to get wrong: a recipient that a server refused with 4xx may still
+// get through a later MX; only the last server's answer is final; and an
+// unreadable queue file defers, never bounces.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "libmail/delivery_request.h"
+#include "smtp/smtp_session.h"
+#include "smtp/smtp_settings.h"
+
+namespace mail {
+struct Daemon;
+}
+
+namespace smtp {
+
+class TlsClient;
+class SaslClient;
+
+class SmtpService {
+ public:
+  explicit SmtpService(Protocol protocol);
+  ~SmtpService();
+
+  // As root before chroot: settings, resolver state, TLS context, tables.
+  void init(mail::Daemon& daemon);
+  mail::DeliveryReply deliver(const mail::DeliveryRequest& request);
+  // QUIT a cached session before the process exits.
+  void shutdown();
+
+ private:
+  struct Attempt;
+  std::optional<Session> take_cached(const std::string& key);
+  void keep_or_close(std::optional<Session>& session);
+  std::optional<Failure> open(Session& session, const std::string& nexthop,
+                              const mail::DeliveryRequest& request);
+
+  Protocol protocol_;
+  Settings settings_;
+  std::string relayhost_;
+  std::unique_ptr<TlsClient> tls_;
+  std::optional<Session> cached_;
+};
+
+int run(int argc, char** argv);
+
+}  // namespace smtp
