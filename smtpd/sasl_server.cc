@@ -6,11 +6,16 @@
 //   libsasl2 says try again           454 4.7.0 Temporary authentication failure: TEXT
 //   bad base64                        535 ... : bad protocol / cancel (libsasl2's
 //                                     decoder status, as Postfix)
-// A 421 reply means the stream failed during the exchange (timeout or lost
-// connection); the engine ends the session as after any failed read.
+// When the stream fails during the exchange, run_auth does what Postfix's
+// smtpd does at that point: logs "timeout after AUTH from CLIENT" (and
+// sends 421 4.4.2 HOST Error: timeout exceeded) or "lost connection after
+// AUTH from CLIENT", then shuts the socket down so the engine's next write
+// or read fails and it ends the session with its disconnect line. The 421
+// it returns is for the engine's bookkeeping; sending it fails quietly.
 #include "smtpd/sasl_server.h"
 
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <string>
 #include <utility>
@@ -105,6 +110,7 @@ struct Settings {
   unsigned tls_flags = 0;    // smtpd_sasl_tls_security_options
   bool tls_auth_only = false;
   size_t response_limit = 12288;  // smtpd_sasl_response_limit
+  std::string myhostname;         // for the 421 timeout reply
 };
 
 class CyrusSasl final : public SaslServer {
@@ -168,13 +174,18 @@ class CyrusSasl final : public SaslServer {
     while (status == SASL_CONTINUE) {
       auto challenge = cyrus::encode64(std::string_view(out ? out : "", out ? out_len : 0));
       if (!challenge) return fail(session, method, conn.get(), SASL_FAIL);
-      if (auto w = stream.write("334 " + *challenge + "\r\n"); !w) return io_failure(w.error());
-      if (auto f = stream.flush(); !f) return io_failure(f.error());
+      if (auto w = stream.write("334 " + *challenge + "\r\n"); !w) {
+        return io_failure(stream, session, w.error());
+      }
+      if (auto f = stream.flush(); !f) return io_failure(stream, session, f.error());
 
       auto line = stream.read_line(settings_.response_limit);
-      if (!line) return io_failure(line.error());
+      if (!line) return io_failure(stream, session, line.error());
+      if (line->end == util::LineEnd::kEof) {
+        return io_failure(stream, session, util::Error{"eof", 0, util::ErrorKind::kEof});
+      }
       if (line->end == util::LineEnd::kTooLong) {
-        if (auto s = stream.skip_rest_of_line(); !s) return io_failure(s.error());
+        if (auto s = stream.skip_rest_of_line(); !s) return io_failure(stream, session, s.error());
         return SmtpReply{500, "5.5.6", "Authentication exchange line is too long"};
       }
       std::string response = std::move(line->text);
@@ -254,11 +265,19 @@ class CyrusSasl final : public SaslServer {
     return SmtpReply{535, "5.7.8", "Error: authentication failed: " + text};
   }
 
-  static SmtpReply io_failure(const util::Error& error) {
+  SmtpReply io_failure(util::Stream& stream, const Session& session,
+                       const util::Error& error) const {
+    std::string where = session.last_command.empty() ? "AUTH" : session.last_command;
+    SmtpReply reply{421, "4.4.2", settings_.myhostname + " Error: timeout exceeded"};
     if (error.kind == util::ErrorKind::kTimeout) {
-      return SmtpReply{421, "4.4.2", "Error: timeout exceeded"};
+      util::msg_info("timeout after " + where + " from " + session.client.namaddr());
+      if (stream.write(reply.line() + "\r\n")) (void)stream.flush();
+    } else {
+      util::msg_info("lost connection after " + where + " from " + session.client.namaddr());
+      reply.text = settings_.myhostname + " Error: lost connection";
     }
-    return SmtpReply{421, "4.4.2", "Error: lost connection"};
+    ::shutdown(stream.fd(), SHUT_RDWR);
+    return reply;
   }
 
   Settings settings_;
@@ -309,6 +328,9 @@ util::Result<std::unique_ptr<SaslServer>> SaslServer::create(const conf::Config&
   auto auth_only = config.try_get_bool("smtpd_tls_auth_only");
   if (!auth_only) return std::unexpected(auth_only.error());
   s.tls_auth_only = *auth_only;
+  auto hostname = config.try_get("myhostname");
+  if (!hostname) return std::unexpected(hostname.error());
+  s.myhostname = *hostname;
   auto limit = config.try_get_int("smtpd_sasl_response_limit");
   if (!limit) return std::unexpected(limit.error());
   if (*limit > 0) s.response_limit = static_cast<size_t>(*limit);

@@ -273,24 +273,33 @@ TEST_CASE("smtpd AUTH: a response line longer than smtpd_sasl_response_limit is 
   CHECK(next->text == "NOOP\r");
 }
 
-TEST_CASE("smtpd AUTH: the client going away mid-exchange is a 421 for the engine",
+TEST_CASE("smtpd AUTH: the client going away or falling silent ends the session as Postfix",
           "[smtpd][sasl]") {
   if (!have_saslpasswd2()) return;
   Fixture f;
+  f.config.set_override("myhostname", "mx.example.test");
   auto server = f.server();
   Wire w;
   auto session = session_from_localhost();
+  session.last_command = "AUTH";
+  test::LogCapture log;
   SECTION("lost connection") {
     ::shutdown(w.client.get(), SHUT_WR);
     auto reply = server->run_auth(*w.stream, session, "LOGIN");
     CHECK(reply.code == 421);
-    CHECK(reply.text == "Error: lost connection");
+    CHECK(log.contains("lost connection after AUTH from localhost[127.0.0.1]"));
   }
   SECTION("timeout") {
     w.stream->set_timeout(200ms);
     auto reply = server->run_auth(*w.stream, session, "LOGIN");
-    CHECK(reply.line() == "421 4.4.2 Error: timeout exceeded");
+    CHECK(reply.line() == "421 4.4.2 mx.example.test Error: timeout exceeded");
+    CHECK(w.received() ==
+          "334 VXNlcm5hbWU6\r\n421 4.4.2 mx.example.test Error: timeout exceeded\r\n");
+    CHECK(log.contains("timeout after AUTH from localhost[127.0.0.1]"));
   }
+  // The socket is shut down: the engine's next read ends the session.
+  auto next = w.stream->read_line(100);
+  CHECK((!next || next->end == util::LineEnd::kEof));
   CHECK(session.sasl_username.empty());
 }
 
