@@ -1,6 +1,5 @@
 #include "flush/flush_service.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "libmail/match_list.h"
 #include "libmail/queue_id.h"
 #include "libmail/single_server.h"
+#include "libutil/dir_walk.h"
 #include "libutil/log.h"
 #include "libutil/socket.h"
 
@@ -33,9 +33,8 @@ void open_config(State& state, const mail::Daemon& daemon) {
   const conf::Config& config = daemon.config;
   mail::MatchListOptions options;
   options.list_name = "fast_flush_domains";
-  options.parent_domain_matches_subdomains =
-      mail::parent_domain_matches(config.get("parent_domain_matches_subdomains"),
-                                  "fast_flush_domains");
+  options.parent_domain_matches_subdomains = mail::parent_domain_matches(
+      config.get("parent_domain_matches_subdomains"), "fast_flush_domains");
   auto list = mail::MatchList::parse(config.get("fast_flush_domains"), options);
   if (!list) util::msg_fatal(list.error().message);
   state.domains.emplace(std::move(*list));
@@ -71,24 +70,12 @@ mail::FlushStatus send_path(const State& state, const std::string& path) {
   return mail::FlushStatus::kOk;
 }
 
-struct DirCloser {
-  void operator()(DIR* d) const { ::closedir(d); }
-};
-
 // Every log file under flush/ (hashed subdirectories included).
-void each_log(const std::string& dir, const std::function<void(const std::string&,
-                                                               const struct stat&)>& fn) {
-  std::unique_ptr<DIR, DirCloser> d(::opendir(dir.c_str()));
-  if (!d) return;
-  while (struct dirent* e = ::readdir(d.get())) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    std::string path = dir + "/" + name;
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) continue;
-    if (S_ISDIR(st.st_mode) && name.size() == 1) each_log(path, fn);
-    if (S_ISREG(st.st_mode)) fn(path, st);
-  }
+void each_log(const std::string& dir,
+              const std::function<void(const std::string&, const struct stat&)>& fn) {
+  (void)util::walk_dir(dir, {}, [&](const util::DirEntry& e) {
+    if (S_ISREG(e.st.st_mode)) fn(e.path, e.st);
+  });
 }
 
 mail::FlushStatus refresh(const State& state, bool all) {

@@ -1,6 +1,5 @@
 #include "libmail/queue_listing.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include "libmail/queue_file.h"
 #include "libmail/queue_id.h"
 #include "libmail/record.h"
+#include "libutil/dir_walk.h"
 #include "libutil/fd.h"
 
 namespace mail {
@@ -41,27 +41,13 @@ std::optional<std::string> read_small_file(const std::string& path) {
   return out;
 }
 
-struct DirCloser {
-  void operator()(DIR* d) const { ::closedir(d); }
-};
-
 void scan_dir(const QueueLayout& layout, const std::string& queue_name, const std::string& dir,
               int depth_left, const std::function<void(const ListedMessage&)>& visit) {
-  std::unique_ptr<DIR, DirCloser> d(::opendir(dir.c_str()));
-  if (!d) return;
-  while (struct dirent* e = ::readdir(d.get())) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    std::string path = dir + "/" + name;
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      // Hash subdirectories are one character each.
-      if (depth_left > 0 && name.size() == 1) scan_dir(layout, queue_name, path, depth_left - 1, visit);
-      continue;
-    }
-    if (auto m = read_listed_message(layout, queue_name, name, path, st)) visit(*m);
-  }
+  util::DirWalkOptions options;
+  options.max_depth = depth_left;
+  (void)util::walk_dir(dir, options, [&](const util::DirEntry& e) {
+    if (auto m = read_listed_message(layout, queue_name, e.name, e.path, e.st)) visit(*m);
+  });
 }
 
 }  // namespace
@@ -150,9 +136,9 @@ std::optional<ListedMessage> read_listed_message(const QueueLayout& layout,
   }
 
   std::set<std::string> shown;
-  std::string defer_path = join(layout.queue_directory,
-                                queue_file_path("defer", queue_id, layout.hash_queue_names,
-                                                layout.hash_queue_depth));
+  std::string defer_path =
+      join(layout.queue_directory,
+           queue_file_path("defer", queue_id, layout.hash_queue_names, layout.hash_queue_depth));
   if (auto log = read_small_file(defer_path)) {
     msg.has_defer_log = true;
     for (auto& e : parse_defer_log(*log)) {

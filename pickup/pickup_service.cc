@@ -1,6 +1,5 @@
 #include "pickup/pickup_service.h"
 
-#include <dirent.h>
 #include <pwd.h>
 #include <sys/stat.h>
 
@@ -13,6 +12,7 @@
 #include "libmail/cleanup_client.h"
 #include "libmail/queue_id.h"
 #include "libmail/trigger_server.h"
+#include "libutil/dir_walk.h"
 #include "libutil/log.h"
 #include "libutil/os.h"
 #include "pickup/pickup_file.h"
@@ -55,25 +55,12 @@ Settings read_settings(const mail::Daemon& daemon) {
 // Every name in maildrop/ (and its one-character hash subdirectories, when
 // maildrop is hashed) that may be a queue file.
 void list_files(const std::string& dir, int depth, std::vector<std::string>& out) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) {
-    util::msg_warn("open directory " + dir + ": " + std::strerror(errno));
-    return;
-  }
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name.empty() || name[0] == '.') continue;
-    std::string path = dir + "/" + name;
-    if (depth > 0 && name.size() == 1) {
-      struct stat st {};
-      if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        list_files(path, depth - 1, out);
-        continue;
-      }
-    }
-    if (mail::queue_id_ok(name)) out.push_back(path);
-  }
-  ::closedir(d);
+  util::DirWalkOptions options;
+  options.max_depth = depth;
+  auto walked = util::walk_dir(dir, options, [&](const util::DirEntry& e) {
+    if (e.name[0] != '.' && mail::queue_id_ok(e.name)) out.push_back(e.path);
+  });
+  if (!walked) util::msg_warn(walked.error().message);
 }
 
 int maildrop_hash_depth(const conf::Config& config) {
@@ -142,8 +129,8 @@ int run(int argc, char** argv) {
   // in while pickup was down must not wait for the wakeup timer.
   hooks.post_jail = [&](mail::Daemon& daemon) { scan(settings, daemon); };
   mail::trigger_server_main(
-      argc, argv, "pickup",
-      [&](std::string_view, mail::Daemon& daemon) { scan(settings, daemon); }, hooks);
+      argc, argv, "pickup", [&](std::string_view, mail::Daemon& daemon) { scan(settings, daemon); },
+      hooks);
 }
 
 }  // namespace pickup

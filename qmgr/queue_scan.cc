@@ -4,7 +4,6 @@
 // Easy to get wrong: incoming/ files still mode 0600 are being written by
 // cleanup and must be left alone (unless abandoned for daemon_timeout); and
 // a file in deferred/ whose mtime is in the future is not due yet.
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "libmail/queue_id.h"
+#include "libutil/dir_walk.h"
 #include "libutil/log.h"
 #include "libutil/os.h"
 #include "qmgr/qmgr.h"
@@ -25,25 +25,11 @@ namespace {
 
 // Every regular file below `dir` (hash subdirectories included), as
 // (path, name). Missing directories are empty.
-std::vector<std::pair<std::string, std::string>> list_files(const std::string& dir, int depth = 0) {
+std::vector<std::pair<std::string, std::string>> list_files(const std::string& dir) {
   std::vector<std::pair<std::string, std::string>> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    std::string path = dir + "/" + name;
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      // Hash levels are one character each; anything else is not ours.
-      if (name.size() == 1 && depth < 16)
-        for (auto& f : list_files(path, depth + 1)) out.push_back(std::move(f));
-    } else if (S_ISREG(st.st_mode)) {
-      out.emplace_back(path, name);
-    }
-  }
-  ::closedir(d);
+  (void)util::walk_dir(dir, {}, [&](const util::DirEntry& e) {
+    if (S_ISREG(e.st.st_mode)) out.emplace_back(e.path, e.name);
+  });
   return out;
 }
 
@@ -97,7 +83,8 @@ void QueueManager::activate(const std::string& from_path, const std::string& id)
   std::string active = hashed("active", id);
   if (util::os::rename(from_path.c_str(), active.c_str()) != 0) {
     // Gone (postsuper) or moved by someone else: nothing to do.
-    if (errno != ENOENT) util::msg_warn("move " + from_path + " to " + active + ": " + std::strerror(errno));
+    if (errno != ENOENT)
+      util::msg_warn("move " + from_path + " to " + active + ": " + std::strerror(errno));
     return;
   }
   load(id);
@@ -108,7 +95,8 @@ void QueueManager::save_corrupt(const std::string& id, const std::string& why) {
   std::string from = hashed("active", id);
   std::string to = hashed("corrupt", id);
   if (util::os::rename(from.c_str(), to.c_str()) != 0) {
-    if (errno != ENOENT) util::msg_fatal("save corrupt file queue active id " + id + ": " + std::strerror(errno));
+    if (errno != ENOENT)
+      util::msg_fatal("save corrupt file queue active id " + id + ": " + std::strerror(errno));
     return;
   }
   util::msg_warn("saving corrupt file \"" + id + "\" from queue \"active\" to queue \"corrupt\"");

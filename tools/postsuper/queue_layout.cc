@@ -1,12 +1,12 @@
 #include "tools/postsuper/queue_layout.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 
 #include "libmail/queue_id.h"
+#include "libutil/dir_walk.h"
 #include "libutil/os.h"
 
 namespace postsuper {
@@ -37,26 +37,19 @@ namespace {
 
 void walk(const std::string& dir, const std::string& queue, std::vector<QueueEntry>* files,
           std::vector<std::string>* dirs) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return;
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    std::string path = dir + "/" + name;
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) < 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      walk(path, queue, files, dirs);
-      if (dirs) dirs->push_back(path);
-    } else if (files) {
-      files->push_back(QueueEntry{queue, name, path});
-    }
-  }
+  // Any subdirectory, not just hash levels: postsuper also cleans up
+  // directories a different hash_queue_depth left behind.
+  util::DirWalkOptions options;
+  options.single_char_dirs = false;
+  options.sorted = true;
+  (void)util::walk_dir(
+      dir, options,
+      [&](const util::DirEntry& e) {
+        if (files) files->push_back(QueueEntry{queue, e.name, e.path});
+      },
+      [&](const std::string& path) {
+        if (dirs) dirs->push_back(path);
+      });
 }
 
 }  // namespace
@@ -74,8 +67,7 @@ std::vector<std::string> queue_subdirectories(const std::string& queue) {
 }
 
 bool make_parent_directories(const std::string& path) {
-  for (auto slash = path.find('/'); slash != std::string::npos;
-       slash = path.find('/', slash + 1)) {
+  for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
     std::string dir = path.substr(0, slash);
     if (util::os::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST) return false;
   }
