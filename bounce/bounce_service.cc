@@ -27,9 +27,6 @@ mail::AttrLimits request_limits() {
 std::string text(const mail::AttrList& req, std::string_view name) {
   return req.get_string(name).value_or("");
 }
-long number(const mail::AttrList& req, std::string_view name) {
-  return static_cast<long>(req.get_int(name).value_or(0));
-}
 
 // A queue name becomes a directory name: letters, digits, '_' and '-' only.
 bool queue_name_ok(std::string_view name) {
@@ -49,23 +46,11 @@ int handle(const mail::AttrList& req, const mail::Daemon& daemon) {
     return -1;
   }
   if (request == "append") {
-    mail::BounceLogEntry e;
-    e.recipient = text(req, "recipient");
-    e.orig_rcpt = text(req, "orig_rcpt");
-    e.offset = static_cast<off_t>(number(req, "offset"));
-    e.dsn_orig_rcpt = text(req, "dsn_orig_rcpt");
-    e.notify_flags = static_cast<int>(number(req, "notify_flags"));
-    e.status = text(req, "status");
-    e.action = text(req, "action");
-    e.reason = text(req, "reason");
-    e.diag_type = text(req, "diag_type");
-    e.diag_text = text(req, "diag_text");
-    e.mta_type = text(req, "mta_type");
-    e.mta_mname = text(req, "mta_mname");
+    mail::BounceLogEntry e = mail::parse_append_request(req);
     // A newline inside a value would forge attribute lines in the log.
-    for (const std::string* v : {&e.recipient, &e.orig_rcpt, &e.dsn_orig_rcpt, &e.status,
-                                 &e.action, &e.reason, &e.diag_type, &e.diag_text, &e.mta_type,
-                                 &e.mta_mname}) {
+    for (const std::string* v :
+         {&e.recipient, &e.orig_rcpt, &e.dsn_orig_rcpt, &e.status, &e.action, &e.reason,
+          &e.diag_type, &e.diag_text, &e.mta_type, &e.mta_mname}) {
       if (v->find('\n') != std::string::npos) {
         util::msg_warn(queue_id + ": malformed request: newline in a value");
         return -1;
@@ -92,15 +77,7 @@ int handle(const mail::AttrList& req, const mail::Daemon& daemon) {
     util::msg_warn("unknown command: \"" + request + "\"");
     return -1;
   }
-  mail::NoticeRequest n;
-  n.flags = static_cast<int>(number(req, "flags"));
-  n.queue_name = text(req, "queue_name");
-  n.queue_id = queue_id;
-  n.encoding = text(req, "encoding");
-  n.smtputf8 = static_cast<int>(number(req, "smtputf8"));
-  n.sender = text(req, "sender");
-  n.dsn_envid = text(req, "dsn_envid");
-  n.dsn_ret = static_cast<int>(number(req, "dsn_ret"));
+  mail::NoticeRequest n = mail::parse_notice_request(req);
   if (!queue_name_ok(n.queue_name)) {
     util::msg_warn(queue_id + ": malformed request: bad queue name \"" + n.queue_name + "\"");
     return -1;

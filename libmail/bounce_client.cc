@@ -21,7 +21,8 @@ std::string format_bounce_log_entry(const BounceLogEntry& entry) {
   out += "recipient=" + entry.recipient + "\n";
   // orig_rcpt only when it says something the recipient line does not.
   if (expanded) out += "orig_rcpt=" + entry.orig_rcpt + "\n";
-  if (entry.offset > 0) out += "offset=" + std::to_string(static_cast<long long>(entry.offset)) + "\n";
+  if (entry.offset > 0)
+    out += "offset=" + std::to_string(static_cast<long long>(entry.offset)) + "\n";
   if (!entry.dsn_orig_rcpt.empty()) out += "dsn_orig_rcpt=" + entry.dsn_orig_rcpt + "\n";
   if (entry.notify_flags != 0) out += "notify_flags=" + std::to_string(entry.notify_flags) + "\n";
   out += "status=" + entry.status + "\n";
@@ -51,7 +52,9 @@ util::Result<void> bounce_request(const std::string& socket_path, const AttrList
   return {};
 }
 
-AttrList notice_attrs(std::string_view request_name, const NoticeRequest& request) {
+}  // namespace
+
+AttrList notice_request(std::string_view request_name, const NoticeRequest& request) {
   AttrList attrs;
   attrs.add("request", std::string(request_name))
       .add("flags", request.flags)
@@ -65,10 +68,48 @@ AttrList notice_attrs(std::string_view request_name, const NoticeRequest& reques
   return attrs;
 }
 
+namespace {
+
+std::string text(const AttrList& req, std::string_view name) {
+  return req.get_string(name).value_or("");
+}
+std::int64_t number(const AttrList& req, std::string_view name) {
+  return req.get_int(name).value_or(0);
+}
+
 }  // namespace
 
-util::Result<void> bounce_append(const std::string& socket_path, std::string_view queue_id,
-                                 const BounceLogEntry& entry, std::chrono::seconds timeout) {
+BounceLogEntry parse_append_request(const AttrList& req) {
+  BounceLogEntry e;
+  e.recipient = text(req, "recipient");
+  e.orig_rcpt = text(req, "orig_rcpt");
+  e.offset = static_cast<off_t>(number(req, "offset"));
+  e.dsn_orig_rcpt = text(req, "dsn_orig_rcpt");
+  e.notify_flags = static_cast<int>(number(req, "notify_flags"));
+  e.status = text(req, "status");
+  e.action = text(req, "action");
+  e.reason = text(req, "reason");
+  e.diag_type = text(req, "diag_type");
+  e.diag_text = text(req, "diag_text");
+  e.mta_type = text(req, "mta_type");
+  e.mta_mname = text(req, "mta_mname");
+  return e;
+}
+
+NoticeRequest parse_notice_request(const AttrList& req) {
+  NoticeRequest n;
+  n.flags = static_cast<int>(number(req, "flags"));
+  n.queue_name = text(req, "queue_name");
+  n.queue_id = text(req, "queue_id");
+  n.encoding = text(req, "encoding");
+  n.smtputf8 = static_cast<int>(number(req, "smtputf8"));
+  n.sender = text(req, "sender");
+  n.dsn_envid = text(req, "dsn_envid");
+  n.dsn_ret = static_cast<int>(number(req, "dsn_ret"));
+  return n;
+}
+
+AttrList append_request(std::string_view queue_id, const BounceLogEntry& entry) {
   AttrList attrs;
   attrs.add("request", "append")
       .add("flags", 0)
@@ -85,22 +126,27 @@ util::Result<void> bounce_append(const std::string& socket_path, std::string_vie
       .add("diag_text", entry.diag_text)
       .add("mta_type", entry.mta_type)
       .add("mta_mname", entry.mta_mname);
-  return bounce_request(socket_path, attrs, timeout);
+  return attrs;
+}
+
+util::Result<void> bounce_append(const std::string& socket_path, std::string_view queue_id,
+                                 const BounceLogEntry& entry, std::chrono::seconds timeout) {
+  return bounce_request(socket_path, append_request(queue_id, entry), timeout);
 }
 
 util::Result<void> bounce_flush(const std::string& socket_path, const NoticeRequest& request,
                                 std::chrono::seconds timeout) {
-  return bounce_request(socket_path, notice_attrs("flush", request), timeout);
+  return bounce_request(socket_path, notice_request("flush", request), timeout);
 }
 
 util::Result<void> bounce_warn(const std::string& socket_path, const NoticeRequest& request,
                                std::chrono::seconds timeout) {
-  return bounce_request(socket_path, notice_attrs("warn", request), timeout);
+  return bounce_request(socket_path, notice_request("warn", request), timeout);
 }
 
 util::Result<void> trace_flush(const std::string& socket_path, const NoticeRequest& request,
                                std::chrono::seconds timeout) {
-  return bounce_request(socket_path, notice_attrs("trace_flush", request), timeout);
+  return bounce_request(socket_path, notice_request("trace_flush", request), timeout);
 }
 
 }  // namespace mail

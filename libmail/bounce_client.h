@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 
+#include "libmail/attr.h"
 #include "libmail/delivery_request.h"
 #include "libutil/error.h"
 
@@ -71,5 +72,13 @@ util::Result<void> bounce_warn(const std::string& socket_path, const NoticeReque
                                std::chrono::seconds timeout);
 util::Result<void> trace_flush(const std::string& socket_path, const NoticeRequest& request,
                                std::chrono::seconds timeout);
+
+// The requests as attribute lists (what the functions above send), and the
+// service's side: a request back into the structs the client encoded
+// (a missing attribute reads as empty or 0; the service validates).
+AttrList append_request(std::string_view queue_id, const BounceLogEntry& entry);
+AttrList notice_request(std::string_view request_name, const NoticeRequest& request);
+BounceLogEntry parse_append_request(const AttrList& request);
+NoticeRequest parse_notice_request(const AttrList& request);
 
 }  // namespace mail

@@ -81,8 +81,7 @@ mail::AttrList finish_service(const FakeService& svc) {
 
 }  // namespace
 
-TEST_CASE("a defer log block is byte-identical to Postfix's for a connection failure",
-          "[bounce]") {
+TEST_CASE("a defer log block is byte-identical to Postfix's for a connection failure", "[bounce]") {
   mail::BounceLogEntry e;
   e.recipient = "remote@example.org";
   e.orig_rcpt = "remote@example.org";
@@ -188,4 +187,50 @@ TEST_CASE("a bounce request to a missing service is an error, not a hang", "[bou
   mail::NoticeRequest n;
   n.queue_id = "ABC123";
   REQUIRE_FALSE(mail::bounce_flush(dir.file("nosuch"), n, 2s));
+}
+
+TEST_CASE("bounce requests read back as the client encoded them", "[bounce]") {
+  mail::BounceLogEntry e;
+  e.recipient = "user@example.org";
+  e.orig_rcpt = "alias@example.org";
+  e.offset = 1234;
+  e.dsn_orig_rcpt = "rfc822;alias@example.org";
+  e.notify_flags = 6;
+  e.status = "5.1.1";
+  e.action = "failed";
+  e.reason = "unknown user: \"user\"";
+  e.diag_type = "smtp";
+  e.diag_text = "550 5.1.1 no such user";
+  e.mta_type = "dns";
+  e.mta_mname = "mx.example.org";
+  mail::AttrList append = mail::append_request("ABCDE12345", e);
+  CHECK(append.get_string("request").value_or("") == "append");
+  CHECK(append.get_string("queue_id").value_or("") == "ABCDE12345");
+  mail::BounceLogEntry back = mail::parse_append_request(append);
+  CHECK(mail::format_bounce_log_entry(back) == mail::format_bounce_log_entry(e));
+  CHECK(back.offset == 1234);
+  CHECK(back.notify_flags == 6);
+
+  mail::NoticeRequest n;
+  n.flags = 3;
+  n.queue_name = "active";
+  n.queue_id = "ABCDE12345";
+  n.encoding = "8BITMIME";
+  n.smtputf8 = 1;
+  n.sender = "sender@example.org";
+  n.dsn_envid = "envid";
+  n.dsn_ret = 2;
+  mail::NoticeRequest nb = mail::parse_notice_request(mail::notice_request("warn", n));
+  CHECK(nb.flags == 3);
+  CHECK(nb.queue_name == "active");
+  CHECK(nb.queue_id == "ABCDE12345");
+  CHECK(nb.encoding == "8BITMIME");
+  CHECK(nb.smtputf8 == 1);
+  CHECK(nb.sender == "sender@example.org");
+  CHECK(nb.dsn_envid == "envid");
+  CHECK(nb.dsn_ret == 2);
+  // Missing attributes read as empty or zero.
+  mail::NoticeRequest empty = mail::parse_notice_request(mail::AttrList{});
+  CHECK(empty.queue_id.empty());
+  CHECK(empty.dsn_ret == 0);
 }
