@@ -33,13 +33,17 @@ struct TlsServerSettings {
   std::string ciphers;                   // OpenSSL cipher list (empty: library default)
   std::string dh_param_file;             // optional
   bool ask_client_cert = false;
+  std::string groups;    // key-exchange groups, "X25519:prime256v1" (empty: library default)
+  int verify_depth = 9;  // smtpd_tls_ccert_verifydepth
 };
 
 struct TlsClientSettings {
-  std::string ca_file, ca_path;          // trust anchors (smtp_tls_CAfile/CApath)
-  std::string cert_file, key_file;       // client certificate (optional)
+  std::string ca_file, ca_path;     // trust anchors (smtp_tls_CAfile/CApath)
+  std::string cert_file, key_file;  // client certificate (optional)
   std::string protocols;
   std::string ciphers;
+  std::string groups;    // as in TlsServerSettings
+  int verify_depth = 9;  // smtp_tls_scert_verifydepth
 };
 
 class TlsContext {
@@ -59,19 +63,51 @@ class TlsContext {
 // What a handshake established, for log lines, the Received header and
 // policy decisions.
 struct TlsInfo {
-  std::string protocol;      // "TLSv1.3"
-  std::string cipher;        // "TLS_AES_256_GCM_SHA384"
-  int cipher_bits = 0;       // 256
-  int cipher_alg_bits = 0;   // 256
-  std::string kex;           // "X25519" (may be empty)
-  std::string peer_cn;       // subject CN of the peer certificate, "" if none
+  std::string protocol;     // "TLSv1.3"
+  std::string cipher;       // "TLS_AES_256_GCM_SHA384"
+  int cipher_bits = 0;      // 256
+  int cipher_alg_bits = 0;  // 256
+  std::string kex;          // "X25519" (may be empty)
+  std::string peer_cn;      // subject CN of the peer certificate, "" if none
   std::string peer_issuer_cn;
-  bool peer_cert = false;    // the peer presented a certificate
-  bool trusted = false;      // its chain verified against the trust anchors
-  bool verified = false;     // trusted and the name matched (client side)
+  bool peer_cert = false;  // the peer presented a certificate
+  bool trusted = false;    // its chain verified against the trust anchors
+  bool verified = false;   // trusted and the name matched (client side)
+  // Signature details as Postfix logs them (TLSv1.3 only, as observed on
+  // Postfix 3.7): "RSA-PSS", 2048, "SHA256"; empty/0 when unknown.
+  std::string server_sig, server_digest;
+  int server_sig_bits = 0;
+  std::string client_sig, client_digest;  // only when a client certificate was used
+  int client_sig_bits = 0;
 };
 
+// The part of Postfix's "... TLS connection established ..." log line after
+// the colon: "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)
+// key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256"
+// (then " client-signature ..." when there is one).
+std::string tls_describe(const TlsInfo& info);
+
+// Postfix's protocol list syntax (">=TLSv1.2", "<=TLSv1.3", "!SSLv2, !SSLv3",
+// "TLSv1.2 TLSv1.3") as a set of enabled versions, for tests and callers
+// that want to validate a setting before making a context.
+struct TlsProtocolRange {
+  int min_version = 0;  // OpenSSL version constant (TLS1_2_VERSION), 0: no bound
+  int max_version = 0;
+  long disabled_options = 0;  // SSL_OP_NO_TLSv1_1 etc. for holes inside the range
+};
+Result<TlsProtocolRange> tls_parse_protocols(const std::string& protocols);
+
+// Does the name from a certificate (`cert_name`, may be "*.example.com")
+// match `want` ("mx.example.com", or ".example.com" meaning any subdomain)?
+// Case-insensitive; a wildcard stands for exactly one leftmost label.
+bool tls_name_matches(const std::string& cert_name, const std::string& want);
+
+// Errors from TlsContext::server/client: the first line of `message` is
+// Postfix's warning text (naming the file); each following line is one
+// "TLS library problem: ..." entry from OpenSSL's error queue.
+//
 // Server side of the handshake on `stream` (deadline: stream.timeout()).
+// Fails with kEof ("lost connection"), kTimeout ("timeout") or kOther.
 Result<TlsInfo> tls_accept(Stream& stream, TlsContext& ctx);
 // Client side; `sni` is sent as server name when not empty; `match_names`
 // are the names the peer certificate must match for `verified`

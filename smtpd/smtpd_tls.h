@@ -32,10 +32,21 @@ class SmtpdTls {
   virtual bool required() const = 0;      // level encrypt: 530 before STARTTLS
   virtual bool auth_only() const = 0;     // smtpd_tls_auth_only
   virtual bool wrapper_mode() const = 0;  // smtpd_tls_wrappermode (submissions/465)
+  // TLS is configured (available() is true, EHLO still shows STARTTLS, as
+  // Postfix) but the certificate or key could not be loaded (a warning was
+  // logged at start-up): STARTTLS must answer "454 4.7.0 TLS not available
+  // due to local problem" instead of 220, and start() fails.
+  virtual bool local_problem() const { return false; }
   // Handshake on `stream`, fill session.tls_*, log per smtpd_tls_loglevel.
   virtual util::Result<void> start(util::Stream& stream, Session& session) = 0;
-  // "(using TLSv1.3 with cipher X (256/256 bits))" for the Received header
-  // when smtpd_tls_received_header = yes and TLS is active, else "".
+  // The Received header's TLS comments when smtpd_tls_received_header = yes
+  // and TLS is active, else "". Lines are joined by "\n\t" with no leading
+  // tab and no trailing newline, as Postfix 3.7 writes them:
+  //   (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)
+  //   \t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)
+  //   \t(No client certificate requested)
+  // The engine writes "Received: from HELO (NAME [ADDR])\n\t" + this +
+  // "\n\tby ...".
   virtual std::string received_comment(const Session& session) const = 0;
 };
 
