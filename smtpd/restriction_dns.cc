@@ -1,0 +1,182 @@
+// DNS lookups for the restriction engine (restriction_dns.h).
+#include "smtpd/restriction_dns.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <resolv.h>
+
+#include <array>
+
+#include "libutil/log.h"
+
+namespace smtpd {
+namespace {
+
+struct Answer {
+  DnsStatus status = DnsStatus::kNotFound;
+  std::vector<std::string> data;  // addresses, MX targets ("pref host"), TXT strings
+  bool null_mx = false;
+};
+
+Answer query(std::string_view name, int type) {
+  Answer out;
+  std::array<unsigned char, 4096> buf{};
+  std::string n(name);
+  int len = res_query(n.c_str(), ns_c_in, type, buf.data(), static_cast<int>(buf.size()));
+  if (len < 0) {
+    out.status = (h_errno == HOST_NOT_FOUND || h_errno == NO_DATA) ? DnsStatus::kNotFound
+                                                                   : DnsStatus::kRetry;
+    return out;
+  }
+  // Header, then the question section, then the answers (RFC 1035 4.1).
+  const unsigned char* base = buf.data();
+  const unsigned char* eom = base + len;
+  if (len < 12) {
+    out.status = DnsStatus::kRetry;
+    return out;
+  }
+  int qdcount = (base[4] << 8) | base[5];
+  int ancount = (base[6] << 8) | base[7];
+  const unsigned char* p = base + 12;
+  for (int i = 0; i < qdcount; ++i) {
+    int n = dn_skipname(p, eom);
+    if (n < 0 || p + n + 4 > eom) {
+      out.status = DnsStatus::kRetry;
+      return out;
+    }
+    p += n + 4;
+  }
+  for (int i = 0; i < ancount; ++i) {
+    int n = dn_skipname(p, eom);
+    if (n < 0 || p + n + 10 > eom) break;
+    p += n;
+    int rtype = (p[0] << 8) | p[1];
+    int rdlen = (p[8] << 8) | p[9];
+    p += 10;
+    if (p + rdlen > eom) break;
+    const unsigned char* rd = p;
+    p += rdlen;
+    if (rtype != type) continue;
+    char text[NS_MAXDNAME];
+    if (type == ns_t_a && rdlen == 4) {
+      inet_ntop(AF_INET, rd, text, sizeof text);
+      out.data.emplace_back(text);
+    } else if (type == ns_t_aaaa && rdlen == 16) {
+      inet_ntop(AF_INET6, rd, text, sizeof text);
+      out.data.emplace_back(text);
+    } else if (type == ns_t_mx && rdlen >= 3) {
+      int pref = (rd[0] << 8) | rd[1];
+      if (dn_expand(base, eom, rd + 2, text, sizeof text) < 0) continue;
+      std::string host(text);
+      if (pref == 0 && (host.empty() || host == ".")) out.null_mx = true;
+      out.data.push_back(std::to_string(pref) + " " + host);
+    } else if (type == ns_t_txt) {
+      std::string joined;
+      for (int pos = 0; pos < rdlen;) {
+        int slen = rd[pos];
+        if (pos + 1 + slen > rdlen) break;
+        joined.append(reinterpret_cast<const char*>(rd + pos + 1), slen);
+        pos += 1 + slen;
+      }
+      out.data.push_back(joined);
+    }
+  }
+  out.status = out.data.empty() ? DnsStatus::kNotFound : DnsStatus::kOk;
+  return out;
+}
+
+std::string ascii_fold(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace
+
+DnsStatus dns_host_exists(std::string_view name) {
+  bool retry = false;
+  for (int type : {ns_t_a, ns_t_aaaa, ns_t_mx}) {
+    Answer a = query(name, type);
+    if (a.status == DnsStatus::kOk) return DnsStatus::kOk;
+    if (a.status == DnsStatus::kRetry) retry = true;
+  }
+  return retry ? DnsStatus::kRetry : DnsStatus::kNotFound;
+}
+
+DnsStatus dns_mail_domain_exists(std::string_view domain) {
+  Answer mx = query(domain, ns_t_mx);
+  if (mx.status == DnsStatus::kOk) return mx.null_mx ? DnsStatus::kNullMx : DnsStatus::kOk;
+  bool retry = mx.status == DnsStatus::kRetry;
+  for (int type : {ns_t_a, ns_t_aaaa}) {
+    Answer a = query(domain, type);
+    if (a.status == DnsStatus::kOk) return DnsStatus::kOk;
+    if (a.status == DnsStatus::kRetry) retry = true;
+  }
+  return retry ? DnsStatus::kRetry : DnsStatus::kNotFound;
+}
+
+std::optional<std::string> rbl_query_name(std::string_view client_addr,
+                                          std::string_view rbl_domain) {
+  std::string addr(client_addr);
+  unsigned char bytes[16];
+  std::string out;
+  if (inet_pton(AF_INET, addr.c_str(), bytes) == 1) {
+    for (int i = 3; i >= 0; --i) out += std::to_string(bytes[i]) + ".";
+  } else if (inet_pton(AF_INET6, addr.c_str(), bytes) == 1) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; --i) {
+      out += kHex[bytes[i] & 0xf];
+      out += '.';
+      out += kHex[bytes[i] >> 4];
+      out += '.';
+    }
+  } else {
+    return std::nullopt;
+  }
+  return out + std::string(rbl_domain);
+}
+
+RblAnswer rbl_lookup(const std::string& name, std::string_view want) {
+  RblAnswer out;
+  Answer a = query(name, ns_t_a);
+  if (a.status == DnsStatus::kRetry) {
+    util::msg_warn(name +
+                   ": RBL lookup error: Host or domain name not found. Name service "
+                   "error for name=" +
+                   name + " type=A: Host not found, try again");
+    return out;
+  }
+  if (a.status != DnsStatus::kOk) return out;
+  out.addresses = a.data;
+  if (!want.empty()) {
+    // "127.0.0.2" or a pattern list "127.0.0.[2;4]" is beyond this: exact
+    // matches, comma-separated alternatives.
+    bool match = false;
+    std::string w = ascii_fold(want);
+    std::size_t start = 0;
+    while (start <= w.size()) {
+      std::size_t end = w.find(',', start);
+      if (end == std::string::npos) end = w.size();
+      std::string one = w.substr(start, end - start);
+      for (const auto& got : a.data)
+        if (got == one) match = true;
+      start = end + 1;
+    }
+    if (!match) return out;
+  }
+  out.listed = true;
+  Answer txt = query(name, ns_t_txt);
+  for (const auto& t : txt.data) {
+    if (!out.txt.empty()) out.txt += " / ";
+    out.txt += t;
+    if (out.txt.size() >= 500) {
+      out.txt.resize(500);
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace smtpd

@@ -1,0 +1,41 @@
+// DNS pieces of the restriction engine: block-list query names and the
+// not-listed path through the C library's resolver.
+#include "smtpd/restriction_dns.h"
+
+#include <catch.hpp>
+
+#include "smtpd/restriction_hostname.h"
+#include "tests/unit/smtpd/restriction_fixture.h"
+
+TEST_CASE("RBL query names reverse IPv4 octets and IPv6 nibbles", "[smtpd][dns]") {
+  CHECK(smtpd::rbl_query_name("192.0.2.10", "zen.example") ==
+        std::optional<std::string>("10.2.0.192.zen.example"));
+  CHECK(smtpd::rbl_query_name("2001:db8::1", "bl.example") ==
+        std::optional<std::string>(
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.example"));
+  CHECK_FALSE(smtpd::rbl_query_name("not-an-address", "bl.example"));
+}
+
+TEST_CASE("a client not listed in a block list passes reject_rbl_client",
+          "[smtpd][dns][restrictions]") {
+  rtest::Fixture f;
+  f.config.set_override("smtpd_client_restrictions",
+                        "reject_rbl_client bl.invalid, reject_rhsbl_sender bl.invalid");
+  auto r = f.engine();
+  CHECK_FALSE(f.rcpt(*r, "alice@example.test"));
+  CHECK_FALSE(smtpd::rbl_lookup("3.2.1.10.bl.invalid", "").listed);
+}
+
+TEST_CASE("host name syntax as Postfix judges it", "[smtpd][dns]") {
+  CHECK(smtpd::valid_hostname("mx.example.test"));
+  CHECK(smtpd::valid_hostname("a_b.example"));
+  CHECK_FALSE(smtpd::valid_hostname("-a.example"));
+  CHECK_FALSE(smtpd::valid_hostname("a-.example"));
+  CHECK_FALSE(smtpd::valid_hostname("a..example"));
+  CHECK_FALSE(smtpd::valid_hostname("1.2.3.4"));
+  CHECK(smtpd::valid_hostaddr("1.2.3.4"));
+  CHECK(smtpd::valid_mailhost_addr("IPv6:::1"));
+  CHECK_FALSE(smtpd::valid_mailhost_addr("::1"));
+  CHECK(smtpd::drop_trailing_dot("a.example.") == "a.example");
+  CHECK(smtpd::drop_trailing_dot("a.example..") == "a.example..");
+}
