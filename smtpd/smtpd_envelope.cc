@@ -1,0 +1,301 @@
+// MAIL FROM and RCPT TO: parameters, limits, restrictions, and the
+// cleanup connection opened at the first accepted recipient.
+#include <sys/time.h>
+
+#include "libmail/record.h"
+#include "libmail/service_client.h"
+#include "libutil/log.h"
+#include "smtpd/smtpd_command.h"
+#include "smtpd/smtpd_session.h"
+
+namespace smtpd {
+
+namespace rec = mail::rec;
+
+void Engine::log_reject(const std::string& stage, const SmtpReply& r) {
+  std::string qid = session_.queue_id.empty() ? "NOQUEUE" : session_.queue_id;
+  std::string line =
+      qid + ": reject: " + stage + " from " + session_.client.namaddr() + ": " + r.line() + ";";
+  if (session_.sender) line += " from=<" + *session_.sender + ">";
+  if (!session_.recipient.empty()) line += " to=<" + session_.recipient + ">";
+  line += " proto=" + session_.protocol();
+  if (session_.helo_name) line += " helo=<" + *session_.helo_name + ">";
+  util::msg_info(line);
+}
+
+void Engine::abort_transaction() {
+  // Dropping the connection without the end marker makes cleanup remove
+  // its file.
+  cleanup_.reset();
+  session_.reset_transaction();
+  too_big_ = false;
+  write_failed_ = false;
+  data_size_ = 0;
+  bdat_line_.clear();
+  bdat_active_ = false;
+  bdat_failed_ = false;
+  bdat_total_ = 0;
+  in_data_ = false;
+}
+
+Engine::Result Engine::mail(const std::string& args) {
+  if (set_.helo_required && !helo_ok()) {
+    reply("503 5.5.1 Error: send HELO/EHLO first");
+    return Result::kError;
+  }
+  if (in_transaction()) {
+    reply("503 5.5.1 Error: nested MAIL command");
+    return Result::kError;
+  }
+  auto path = parse_path_args(args, "FROM");
+  if (!path) {
+    reply("501 5.5.4 Syntax: MAIL FROM:<address>");
+    return Result::kError;
+  }
+  auto addr = extract_address(path->path, set_.strict_rfc821);
+  if (!addr) {
+    util::msg_warn("Illegal address syntax from " + session_.client.namaddr() +
+                   " in MAIL command: " + printable_escape(path->path, 100));
+    reply("501 5.1.7 Bad sender address syntax");
+    return Result::kError;
+  }
+  long long size = 0;
+  std::string body, envid, auth_sender;
+  int ret = 0;
+  bool smtputf8 = false;
+  for (size_t i = 0; i < path->params.size(); ++i) {
+    const auto& [name, value] = path->params[i];
+    const std::string& raw = path->raw_params[i];
+    if (name == "SIZE") {
+      if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
+        reply("501 5.5.4 Bad message size syntax");
+        return Result::kError;
+      }
+      size = value.size() > 18 ? (1LL << 62) : std::stoll(value);
+      sticky_size_ = size;
+    } else if (name == "BODY") {
+      std::string v;
+      for (char c : value) v += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (v != "8BITMIME" && v != "7BIT") {
+        reply("555 5.5.4 Unsupported option: " + raw);
+        return Result::kError;
+      }
+      body = v;
+    } else if (name == "RET") {
+      std::string v;
+      for (char c : value) v += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (ret != 0 || (v != "FULL" && v != "HDRS")) {
+        reply("501 5.5.4 Bad RET parameter syntax");
+        return Result::kError;
+      }
+      ret = v == "FULL" ? 1 : 2;
+    } else if (name == "ENVID") {
+      auto d = xtext_decode(value);
+      if (!envid.empty() || value.empty() || !d || d->empty() || d->size() > 100) {
+        reply("501 5.5.4 Bad ENVID parameter syntax");
+        return Result::kError;
+      }
+      envid = *d;
+    } else if (name == "SMTPUTF8" && value.empty() && raw.find('=') == std::string::npos &&
+               set_.smtputf8_enable) {
+      smtputf8 = true;
+    } else if (name == "AUTH") {
+      auto d = xtext_decode(value);
+      if (!d) {
+        reply("501 5.5.4 Bad AUTH parameter syntax");
+        return Result::kError;
+      }
+      if (!session_.sasl_username.empty() && *d != "<>") auth_sender = *d;
+    } else {
+      reply("555 5.5.4 Unsupported option: " + raw);
+      return Result::kError;
+    }
+  }
+  if (set_.message_size_limit > 0 && sticky_size_ > set_.message_size_limit) {
+    SmtpReply r{552, "5.3.4", "Message size exceeds fixed limit"};
+    session_.sender = *addr;
+    log_reject("MAIL", r);
+    session_.sender.reset();
+    reply(r);
+    return Result::kError;
+  }
+  session_.sender = *addr;
+  session_.declared_size = size;
+  session_.body_type = body;
+  session_.dsn_envid = envid;
+  session_.dsn_ret = ret;
+  session_.smtputf8 = smtputf8;
+  session_.sasl_sender = auth_sender;
+  auto refuse = [&](const SmtpReply& r) {
+    reply(r);
+    session_.reset_transaction();
+    return Result::kError;
+  };
+  if (svc_.anvil) {
+    if (auto r = svc_.anvil->on_mail(session_)) return refuse(*r);
+  }
+  if (svc_.restrictions) {
+    svc_.restrictions->note_pipelining(session_, stream_.buffered() > 0);
+    if (auto r = svc_.restrictions->on_mail(session_)) return refuse(*r);
+  }
+  timeval tv{};
+  ::gettimeofday(&tv, nullptr);
+  arrival_sec_ = tv.tv_sec;
+  arrival_usec_ = tv.tv_usec;
+  reply("250 2.1.0 Ok");
+  return Result::kOk;
+}
+
+bool Engine::open_cleanup() {
+  auto c =
+      mail::CleanupClient::open(mail::service_path("public", set_.cleanup_service),
+                                set_.cleanup_flags | (session_.hold ? mail::kCleanupFlagHold : 0) |
+                                    (session_.discard ? mail::kCleanupFlagDiscard : 0),
+                                set_.ipc_timeout);
+  if (!c) {
+    util::msg_warn("connect to cleanup service: " + c.error().message);
+    return false;
+  }
+  cleanup_.emplace(std::move(*c));
+  session_.queue_id = cleanup_->queue_id();
+  const ClientInfo& cl = session_.client;
+  std::string log = session_.queue_id + ": client=" + cl.namaddr();
+  if (!session_.sasl_method.empty())
+    log += ", sasl_method=" + session_.sasl_method + ", sasl_username=" + session_.sasl_username;
+  if (!session_.sasl_sender.empty()) log += ", sasl_sender=" + session_.sasl_sender;
+  util::msg_info(log);
+
+  bool local =
+      set_.local_rewrite_all || (set_.local_rewrite_interfaces && cl.addr == cl.server_addr);
+  bool ok = true;
+  auto put = [&](char type, const std::string& payload) {
+    if (ok && !cleanup_->write_record(type, payload)) ok = false;
+  };
+  auto attr = [&](const std::string& name, const std::string& value) {
+    put(rec::kAttr, name + "=" + value);
+  };
+  put(rec::kTime, std::to_string(arrival_sec_) + " " + std::to_string(arrival_usec_));
+  attr("log_ident", session_.queue_id);
+  attr("rewrite_context", local ? "local" : "remote");
+  if (!session_.dsn_envid.empty()) attr("envelope_id", session_.dsn_envid);
+  if (session_.dsn_ret) attr("ret_flags", std::to_string(session_.dsn_ret));
+  if (!session_.sasl_method.empty()) {
+    attr("sasl_method", session_.sasl_method);
+    attr("sasl_username", session_.sasl_username);
+    if (!session_.sasl_sender.empty()) attr("sasl_sender", session_.sasl_sender);
+  }
+  put(rec::kFrom, *session_.sender);
+  if (session_.body_type == "8BITMIME") attr("encoding", "8bit");
+  if (session_.body_type == "7BIT") attr("encoding", "7bit");
+  std::string helo = session_.helo_name.value_or("");
+  attr("log_client_name", cl.name);
+  attr("log_client_address", cl.addr);
+  attr("log_client_port", cl.port);
+  attr("log_message_origin", cl.namaddr());
+  if (!helo.empty()) attr("log_helo_name", helo);
+  attr("log_protocol_name", session_.protocol());
+  attr("client_name", cl.name);
+  attr("reverse_client_name", cl.reverse_name);
+  attr("client_address", cl.addr);
+  attr("client_port", cl.port);
+  attr("server_address", cl.server_addr);
+  attr("server_port", cl.server_port);
+  if (!helo.empty()) attr("helo_name", helo);
+  attr("protocol_name", session_.protocol());
+  attr("client_address_type", cl.addr.find(':') != std::string::npos ? "10" : "2");
+  if (!ok) {
+    cleanup_.reset();
+    session_.queue_id.clear();
+  }
+  return ok;
+}
+
+Engine::Result Engine::rcpt(const std::string& args) {
+  if (!in_transaction()) {
+    reply("503 5.5.1 Error: need MAIL command");
+    return Result::kError;
+  }
+  auto path = parse_path_args(args, "TO");
+  if (!path) {
+    reply("501 5.5.4 Syntax: RCPT TO:<address>");
+    return Result::kError;
+  }
+  auto addr = extract_address(path->path, set_.strict_rfc821);
+  if (!addr || addr->empty()) {
+    util::msg_warn("Illegal address syntax from " + session_.client.namaddr() +
+                   " in RCPT command: " + printable_escape(path->path, 100));
+    reply("501 5.1.3 Bad recipient address syntax");
+    return Result::kError;
+  }
+  int notify = 0;
+  std::string orcpt;
+  for (size_t i = 0; i < path->params.size(); ++i) {
+    const auto& [name, value] = path->params[i];
+    if (name == "NOTIFY") {
+      auto n = parse_notify(value);
+      if (notify || !n) {
+        reply("501 5.5.4 Error: Bad NOTIFY parameter syntax");
+        return Result::kError;
+      }
+      notify = *n;
+    } else if (name == "ORCPT") {
+      auto semi = value.find(';');
+      auto d = semi == std::string::npos ? std::nullopt : xtext_decode(value.substr(semi + 1));
+      if (!orcpt.empty() || !d || semi == 0 || d->empty() || value.size() > 500) {
+        reply("501 5.5.4 Error: Bad ORCPT parameter syntax");
+        return Result::kError;
+      }
+      orcpt = value.substr(0, semi) + ";" + *d;
+    } else {
+      reply("555 5.5.4 Unsupported option: " + path->raw_params[i]);
+      return Result::kError;
+    }
+  }
+  ++session_.rcpt_count;
+  if (set_.recipient_limit > 0 &&
+      static_cast<long>(session_.recipients.size()) >= set_.recipient_limit) {
+    reply("452 4.5.3 Error: too many recipients");
+    // Postfix lets a client overshoot a little before it counts as an error.
+    return session_.rcpt_count - set_.recipient_limit > set_.recipient_overshoot_limit
+               ? Result::kError
+               : Result::kNotCounted;
+  }
+  session_.recipient = *addr;
+  auto refuse = [&](const SmtpReply& r) {
+    log_reject("RCPT", r);
+    reply(r);
+    session_.recipient.clear();
+    return Result::kError;
+  };
+  if (svc_.anvil) {
+    if (auto r = svc_.anvil->on_rcpt(session_)) return refuse(*r);
+  }
+  if (svc_.restrictions) {
+    svc_.restrictions->note_pipelining(session_, stream_.buffered() > 0);
+    if (auto r = svc_.restrictions->on_rcpt(session_)) {
+      // The restriction engine logs its own reject lines.
+      reply(*r);
+      session_.recipient.clear();
+      return Result::kError;
+    }
+  }
+  if (!cleanup_ && !open_cleanup()) {
+    reply("451 4.3.0 Error: queue file write error");
+    session_.recipient.clear();
+    return Result::kError;
+  }
+  bool ok = true;
+  if (notify)
+    ok = ok &&
+         cleanup_->write_record(rec::kAttr, "notify_flags=" + std::to_string(notify)).has_value();
+  if (!orcpt.empty())
+    ok = ok && cleanup_->write_record(rec::kAttr, "dsn_orig_rcpt=" + orcpt).has_value();
+  ok = ok && cleanup_->write_record(rec::kRcpt, *addr).has_value();
+  if (!ok) write_failed_ = true;
+  session_.recipients.push_back(*addr);
+  session_.recipient.clear();
+  reply("250 2.1.5 Ok");
+  return Result::kOk;
+}
+
+}  // namespace smtpd

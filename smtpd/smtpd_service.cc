@@ -1,0 +1,47 @@
+#include "smtpd/smtpd_service.h"
+
+#include <memory>
+
+#include "libmail/single_server.h"
+#include "libutil/log.h"
+#include "smtpd/smtpd_session.h"
+
+namespace smtpd {
+
+void run(int argc, char** argv) {
+  Settings settings;
+  std::unique_ptr<Restrictions> restrictions;
+  std::unique_ptr<SmtpdTls> tls;
+  std::unique_ptr<SaslServer> sasl;
+  std::unique_ptr<AnvilLimits> anvil;
+  mail::ServerHooks hooks;
+  hooks.pre_jail = [&](mail::Daemon& daemon) {
+    settings = read_settings(daemon.config, daemon.ipc_timeout);
+    auto r = Restrictions::create(daemon.config);
+    if (!r) util::msg_fatal(r.error().message);
+    restrictions = std::move(*r);
+    auto t = SmtpdTls::create(daemon.config);
+    if (!t) util::msg_fatal(t.error().message);
+    tls = std::move(*t);
+    auto s = SaslServer::create(daemon.config);
+    if (!s) util::msg_fatal(s.error().message);
+    sasl = std::move(*s);
+    anvil = AnvilLimits::create(daemon.config);
+  };
+  mail::single_server_main(
+      argc, argv, "smtpd",
+      [&](util::Stream& client, mail::Daemon& daemon) {
+        Services services;
+        services.config = &daemon.config;
+        services.settings = &settings;
+        services.restrictions = restrictions.get();
+        services.tls = tls.get();
+        services.sasl = sasl.get();
+        services.anvil = anvil.get();
+        Engine engine(client, services, daemon.options.service_name);
+        engine.run();
+      },
+      hooks);
+}
+
+}  // namespace smtpd

@@ -1,0 +1,14 @@
+// smtpd: the SMTP server daemon. run() builds the long-lived parts before
+// the chroot (settings, restriction tables, TLS context, SASL, anvil
+// client) and then serves one client at a time on the single-client
+// skeleton, one Engine (smtpd_session.h) per connection.
+// Easy to get wrong: everything that opens files outside the queue
+// directory must happen in pre_jail; a failure there is fatal, as in
+// Postfix, and master throttles the service.
+#pragma once
+
+namespace smtpd {
+
+[[noreturn]] void run(int argc, char** argv);
+
+}  // namespace smtpd
