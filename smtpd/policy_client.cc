@@ -118,6 +118,13 @@ util::Result<PolicyClientOptions> policy_client_options(const conf::Config& conf
 
 PolicyClient::PolicyClient(PolicyClientOptions options) : options_(std::move(options)) {}
 
+std::string PolicyClient::server_name() const {
+  const std::string& ep = options_.endpoint;
+  for (const char* prefix : {"inet:", "unix:"})
+    if (ep.rfind(prefix, 0) == 0) return ep.substr(5);
+  return ep;
+}
+
 void PolicyClient::disconnect() {
   stream_.reset();
   requests_ = 0;
@@ -160,7 +167,8 @@ util::Result<std::string> PolicyClient::query(const mail::PolicyAttrs& request) 
     if (!stream_) {
       if (auto c = connect(); !c) {
         last = c.error();
-        util::msg_warn("connect to " + options_.endpoint + ": " + c.error().message);
+        util::msg_warn("connect to " + server_name() + ": " + c.error().message);
+        util::msg_warn("problem talking to server " + server_name() + ": " + c.error().message);
         continue;
       }
     }
@@ -171,8 +179,7 @@ util::Result<std::string> PolicyClient::query(const mail::PolicyAttrs& request) 
     }
     if (!reply) {
       last = reply.error();
-      util::msg_warn("problem talking to server " + options_.endpoint + ": " +
-                     reply.error().message);
+      util::msg_warn("problem talking to server " + server_name() + ": " + reply.error().message);
       disconnect();
       continue;
     }

@@ -52,6 +52,8 @@ class PolicyClient {
  private:
   util::Result<void> connect();
   void disconnect();
+  // The endpoint as Postfix names it in warnings ("127.0.0.1:9").
+  std::string server_name() const;
 
   PolicyClientOptions options_;
   std::unique_ptr<util::Stream> stream_;

@@ -106,8 +106,9 @@ CheckStatus RestrictionEngine::check_access(CheckContext& c, std::string_view co
                                             std::string_view def_acl) {
   util::Dict* dict = table(table_name);
   const Session& s = c.session;
-  auto on_error = [&](const util::Error& e, const std::string& datum) {
-    util::msg_warn(table_name + " lookup error for \"" + datum + "\": " + e.message);
+  // The table itself said why (e.g. "hash:/x is unavailable. ...").
+  auto on_error = [&](const std::string& datum) {
+    util::msg_warn(table_name + " lookup error for \"" + datum + "\"");
     return table_result(c, table_name, "451 4.3.5 Server configuration error", datum, reply_name,
                         reply_class, def_acl);
   };
@@ -121,7 +122,7 @@ CheckStatus RestrictionEngine::check_access(CheckContext& c, std::string_view co
     found = false;
     if (!r) {
       found = true;
-      return on_error(r.error(), datum);
+      return on_error(datum);
     }
     if (!*r) return CheckStatus::kDunno;
     found = true;
@@ -156,7 +157,7 @@ CheckStatus RestrictionEngine::check_access(CheckContext& c, std::string_view co
     if (!s.sender) return CheckStatus::kDunno;
     if (s.sender->empty()) {
       auto v = dict->lookup(null_access_key_);
-      if (!v) return on_error(v.error(), *s.sender);
+      if (!v) return on_error(*s.sender);
       if (!*v) return CheckStatus::kDunno;
       return table_result(c, table_name, **v, *s.sender, reply_name, reply_class, def_acl);
     }
@@ -183,8 +184,7 @@ CheckStatus RestrictionEngine::check_mail_access(CheckContext& c, const std::str
   util::Dict* dict = table(table_name);
   auto found = mail::access_lookup_address(*dict, r.recipient, access_options_);
   if (!found) {
-    util::msg_warn(table_name + " lookup error for \"" + r.recipient +
-                   "\": " + found.error().message);
+    util::msg_warn(table_name + " lookup error for \"" + r.recipient + "\"");
     return table_result(c, table_name, "451 4.3.5 Server configuration error", address, reply_name,
                         reply_class, def_acl);
   }
@@ -404,8 +404,7 @@ CheckStatus RestrictionEngine::check_rcpt_maps(CheckContext& c, const std::strin
     if (maps.empty() || failed) return false;
     auto v = addr_find(maps, r.recipient, local, delim);
     if (!v) {
-      util::msg_warn(maps.front()->type_name() + " lookup error for \"" + r.recipient +
-                     "\": " + v.error().message);
+      util::msg_warn(maps.front()->type_name() + " lookup error for \"" + r.recipient + "\"");
       failed = dict_retry(c, address);
       return false;
     }
@@ -483,7 +482,7 @@ CheckStatus RestrictionEngine::check_policy_service(CheckContext& c, const std::
       {"recipient", c.recipient.value_or("")},
       {"recipient_count", std::to_string(in_data ? s.rcpt_count : 0)},
       {"queue_id", s.queue_id},
-      {"instance", s.queue_id.empty() ? "" : s.queue_id},
+      {"instance", instance_},
       {"size", std::to_string(size)},
       {"etrn_domain", c.etrn_name.value_or("")},
       {"stress", stress_},

@@ -178,6 +178,8 @@ class RestrictionEngine final : public Restrictions {
   bool illegal_pipelining_ = false;
   long long message_size_ = 0;
   int policy_nesting_ = 0;
+  std::string instance_;  // policy "instance": one value per mail transaction
+  unsigned instance_seq_ = 0;
 };
 
 }  // namespace smtpd

@@ -5,7 +5,10 @@
 #include "smtpd/restrictions.h"
 
 #include <strings.h>
+#include <sys/time.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <functional>
 
 #include "libmail/own_addresses.h"
@@ -23,6 +26,7 @@ class UnopenedTable final : public util::Dict {
   UnopenedTable(std::string type, std::string name, std::string why)
       : Dict(std::move(type), std::move(name)), why_(std::move(why)) {}
   util::Result<std::optional<std::string>> lookup(std::string_view) override {
+    util::msg_warn(type_name() + " is unavailable. " + why_);
     return util::fail(why_);
   }
 
@@ -33,7 +37,7 @@ class UnopenedTable final : public util::Dict {
 std::unique_ptr<util::Dict> open_table(const std::string& type_name) {
   auto d = util::dict_open(type_name);
   if (d) return std::move(*d);
-  util::msg_warn(type_name + " is unavailable. " + d.error().message);
+  util::msg_error(d.error().message);
   auto colon = type_name.find(':');
   return std::make_unique<UnopenedTable>(type_name.substr(0, colon), type_name.substr(colon + 1),
                                          d.error().message);
@@ -375,6 +379,16 @@ std::optional<SmtpReply> RestrictionEngine::on_helo(Session& session) {
 
 std::optional<SmtpReply> RestrictionEngine::on_mail(Session& session) {
   message_size_ = 0;
+  {
+    // Postfix's form: pid.seconds.microseconds.sequence, in hex.
+    timeval tv{};
+    gettimeofday(&tv, nullptr);
+    char buf[96];
+    snprintf(buf, sizeof buf, "%x.%lx.%lx.%x", static_cast<unsigned>(getpid()),
+             static_cast<unsigned long>(tv.tv_sec), static_cast<unsigned long>(tv.tv_usec),
+             instance_seq_++);
+    instance_ = buf;
+  }
   if (delay_reject_) return std::nullopt;
   CheckContext c{session, "MAIL"};
   return finish(c, check_mail(c));

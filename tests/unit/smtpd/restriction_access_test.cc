@@ -158,7 +158,10 @@ TEST_CASE("access tables that cannot be read give 451, and tables on the right a
   auto r = f.engine();
   CHECK(f.reply_line(f.rcpt(*r, "a@x.example")) ==
         "451 4.3.5 <a@x.example>: Recipient address rejected: Server configuration error");
-  CHECK(f.log.contains("warning: hash:" + f.dir.file("nothere") + " lookup error for"));
+  CHECK(f.log.contains("warning: hash:" + f.dir.file("nothere") +
+                       " lookup error for \"a@x.example\""));
+  CHECK(
+      f.log.contains("warning: hash:" + f.dir.file("nothere") + " is unavailable. open database"));
 
   Fixture g;
   g.session.client.addr = "127.0.0.5";
