@@ -1,11 +1,13 @@
 #include "libmail/mail_log.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -68,6 +70,15 @@ bool send_to_postlog(const std::string& line) {
     if (!s.sock && !connect_dgram(s.socket_path) && !connect_dgram(s.relative_path)) return false;
     if (::send(s.sock.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
       return true;
+    // postlogd's queue is full (net.unix.max_dgram_qlen is 10 by default, a
+    // burst of delivery lines fills it): wait briefly for room rather than
+    // lose the line.
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      pollfd p{s.sock.get(), POLLOUT, 0};
+      if (::poll(&p, 1, 1000) > 0 &&
+          ::send(s.sock.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+        return true;
+    }
     // postlogd was restarted (new socket) or is gone: reconnect once.
     s.sock.reset();
   }
