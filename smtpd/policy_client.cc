@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <thread>
 
 #include "libutil/log.h"
@@ -167,8 +168,10 @@ util::Result<std::string> PolicyClient::query(const mail::PolicyAttrs& request) 
     if (!stream_) {
       if (auto c = connect(); !c) {
         last = c.error();
-        util::msg_warn("connect to " + server_name() + ": " + c.error().message);
-        util::msg_warn("problem talking to server " + server_name() + ": " + c.error().message);
+        std::string why =
+            c.error().sys_errno ? std::strerror(c.error().sys_errno) : c.error().message;
+        util::msg_warn("connect to " + server_name() + ": " + why);
+        util::msg_warn("problem talking to server " + server_name() + ": " + why);
         continue;
       }
     }

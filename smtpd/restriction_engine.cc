@@ -292,7 +292,8 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
       status = reject(c, ErrorClass::kPolicy, codes_.reject, "5.7.1",
                       "<" + reply_name + ">: " + rc + " rejected: Access denied");
     } else if (is(name, "reject_unauth_pipelining")) {
-      if (illegal_pipelining_)
+      // Talking ahead is allowed for ESMTP clients except at DATA (Postfix).
+      if (illegal_pipelining_ && (!s.esmtp || c.where == "DATA"))
         status = reject(
             c, ErrorClass::kProtocol, 503, "5.5.0",
             "<" + reply_name + ">: " + rc + " rejected: Improper use of SMTP command pipelining");

@@ -14,6 +14,7 @@
 #include "libmail/own_addresses.h"
 #include "libutil/log.h"
 #include "smtpd/restriction_engine.h"
+#include "smtpd/restriction_proxy_table.h"
 #include "smtpd/restriction_reply.h"
 
 namespace smtpd {
@@ -34,7 +35,10 @@ class UnopenedTable final : public util::Dict {
   std::string why_;
 };
 
-std::unique_ptr<util::Dict> open_table(const std::string& type_name) {
+std::unique_ptr<util::Dict> open_table(const std::string& type_name,
+                                       const std::string& queue_directory) {
+  if (type_name.rfind("proxy:", 0) == 0)
+    return std::make_unique<ProxymapTable>(type_name.substr(6), queue_directory);
   auto d = util::dict_open(type_name);
   if (d) return std::move(*d);
   util::msg_error(d.error().message);
@@ -46,13 +50,14 @@ std::unique_ptr<util::Dict> open_table(const std::string& type_name) {
 util::Result<TableList> open_maps(const conf::Config& config, const char* param) {
   auto list = config.try_get_list(param);
   if (!list) return std::unexpected(list.error());
+  const std::string queue_directory = config.try_get("queue_directory").value_or("");
   TableList out;
   for (const auto& name : *list) {
     if (name.find(':') == std::string::npos) {
       auto type = config.try_get("default_database_type");
-      out.push_back(open_table((type ? *type : std::string("hash")) + ":" + name));
+      out.push_back(open_table((type ? *type : std::string("hash")) + ":" + name, queue_directory));
     } else {
-      out.push_back(open_table(name));
+      out.push_back(open_table(name, queue_directory));
     }
   }
   return out;
@@ -223,6 +228,7 @@ util::Result<std::unique_ptr<RestrictionEngine>> RestrictionEngine::build(
                                                  "reject_unauthenticated_sender_login_mismatch"};
 
   // Open tables and policy clients; refuse names we do not know.
+  const std::string queue_directory = config.try_get("queue_directory").value_or("");
   auto prepare = [&](const std::string& param, const RestrictionList& list) -> util::Result<void> {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string& el = list[i];
@@ -240,12 +246,12 @@ util::Result<std::unique_ptr<RestrictionEngine>> RestrictionEngine::build(
           if (arg.find(':') == std::string::npos)
             return util::fail(param + ": restriction " + el + ": bad argument \"" + arg +
                               "\": need maptype:mapname");
-          if (!e->tables_.count(arg)) e->tables_[arg] = open_table(arg);
+          if (!e->tables_.count(arg)) e->tables_[arg] = open_table(arg, queue_directory);
         }
         continue;
       }
       if (el.find(':') != std::string::npos) {
-        if (!e->tables_.count(el)) e->tables_[el] = open_table(el);
+        if (!e->tables_.count(el)) e->tables_[el] = open_table(el, queue_directory);
         continue;
       }
       if (!is_known_restriction(el) && !e->classes_.count(el))
