@@ -480,7 +480,7 @@ CheckStatus RestrictionEngine::check_policy_service(CheckContext& c, const std::
       {"helo_name", s.helo_name.value_or("")},
       {"sender", s.sender.value_or("")},
       {"recipient", c.recipient.value_or("")},
-      {"recipient_count", std::to_string(in_data ? s.rcpt_count : 0)},
+      {"recipient_count", std::to_string(in_data ? s.recipients.size() : 0)},
       {"queue_id", s.queue_id},
       {"instance", instance_},
       {"size", std::to_string(size)},
@@ -497,8 +497,6 @@ CheckStatus RestrictionEngine::check_policy_service(CheckContext& c, const std::
       {"encryption_cipher", s.tls_active ? s.tls_cipher : ""},
       {"encryption_keysize", std::to_string(s.tls_active ? s.tls_cipher_bits : 0)},
       {"policy_context", client.options().policy_context},
-      {"compatibility_level", compatibility_level_},
-      {"mail_version", mail_version_},
   };
   // Strip what would break the line protocol (a client-controlled value
   // with a newline could inject attributes).

@@ -385,7 +385,7 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
     } else if (is(name, "check_recipient_maps") || is(name, "reject_unlisted_recipient")) {
       if (c.recipient && !c.recipient->empty()) status = check_recipient_rcpt_maps(c, *c.recipient);
     } else if (is(name, "reject_multi_recipient_bounce")) {
-      if (s.sender && s.sender->empty() && s.rcpt_count > (c.where == "DATA" ? 1 : 0))
+      if (s.sender && s.sender->empty() && s.recipients.size() > (c.where == "DATA" ? 1u : 0u))
         status = reject(c, ErrorClass::kPolicy, codes_.mul_rcpt, "5.5.3",
                         "<" + reply_name + ">: " + rc + " rejected: Multi-recipient bounce");
     } else if (is(name, "permit_naked_ip_address") || is(name, "permit_mx_backup") ||

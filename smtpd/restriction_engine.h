@@ -161,7 +161,7 @@ class RestrictionEngine final : public Restrictions {
   std::string null_access_key_ = "<>";
   std::string double_bounce_sender_ = "double-bounce";
   std::string default_rbl_reply_;
-  std::string stress_, compatibility_level_, mail_version_;
+  std::string stress_;
   bool delay_reject_ = true;
   bool reject_unlisted_recipient_ = true;
   bool reject_unlisted_sender_ = false;

@@ -145,9 +145,7 @@ util::Result<std::unique_ptr<RestrictionEngine>> RestrictionEngine::build(
   for (auto [name, out] :
        {std::pair{"smtpd_null_access_lookup_key", &e->null_access_key_},
         std::pair{"double_bounce_sender", &e->double_bounce_sender_},
-        std::pair{"default_rbl_reply", &e->default_rbl_reply_}, std::pair{"stress", &e->stress_},
-        std::pair{"compatibility_level", &e->compatibility_level_},
-        std::pair{"mail_version", &e->mail_version_}}) {
+        std::pair{"default_rbl_reply", &e->default_rbl_reply_}, std::pair{"stress", &e->stress_}}) {
     auto v = get(name);
     if (!v) return std::unexpected(v.error());
     *out = *v;
@@ -421,7 +419,7 @@ std::optional<SmtpReply> RestrictionEngine::on_etrn(Session& session, const std:
 
 std::optional<SmtpReply> RestrictionEngine::on_data(Session& session) {
   CheckContext c{session, session.last_command == "BDAT" ? "BDAT" : "DATA"};
-  if (session.rcpt_count <= 1 && !session.recipient.empty()) c.recipient = session.recipient;
+  if (session.recipients.size() <= 1 && !session.recipient.empty()) c.recipient = session.recipient;
   c.defer_if_permit.active = false;
   reset(c);
   CheckStatus status = CheckStatus::kDunno;
@@ -437,7 +435,7 @@ std::optional<SmtpReply> RestrictionEngine::on_end_of_data(Session& session,
                                                            long long message_size) {
   message_size_ = message_size;
   CheckContext c{session, "END-OF-MESSAGE"};
-  if (session.rcpt_count <= 1 && !session.recipient.empty()) c.recipient = session.recipient;
+  if (session.recipients.size() <= 1 && !session.recipient.empty()) c.recipient = session.recipient;
   c.defer_if_permit.active = false;
   reset(c);
   CheckStatus status = CheckStatus::kDunno;

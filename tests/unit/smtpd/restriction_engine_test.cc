@@ -251,7 +251,7 @@ TEST_CASE("reject_unauth_pipelining uses what the protocol engine noticed",
   Fixture f;
   f.config.set_override("smtpd_data_restrictions", "reject_unauth_pipelining");
   auto r = f.engine();
-  f.session.rcpt_count = 1;
+  f.session.recipients = {"alice@example.test"};
   f.session.recipient = "alice@example.test";
   f.session.last_command = "DATA";
   r->note_pipelining(f.session, false);
@@ -271,7 +271,7 @@ TEST_CASE("end-of-data and ETRN lists", "[smtpd][restrictions]") {
   f.config.set_override("smtpd_end_of_data_restrictions", "reject");
   f.config.set_override("smtpd_etrn_restrictions", "check_etrn_access inline:{bad.example=REJECT}");
   auto r = f.engine();
-  f.session.rcpt_count = 2;
+  f.session.recipients = {"a@example.test", "b@example.test"};
   CHECK(f.reply_line(r->on_end_of_data(f.session, 100)) ==
         "554 5.7.1 <END-OF-MESSAGE>: End-of-data rejected: Access denied");
   CHECK(f.reply_line(r->on_etrn(f.session, "bad.example")) ==
