@@ -36,8 +36,8 @@ util::Dict* RestrictionEngine::table(const std::string& name) const {
 
 void RestrictionEngine::log_whatsup(const CheckContext& c, std::string_view whatsup,
                                     std::string_view text) const {
-  util::msg_info(
-      whatsup_line(c.session, whatsup, c.where, text, c.recipient ? &*c.recipient : nullptr));
+  util::msg_info(whatsup_line(c.session, whatsup, c.where, text,
+                              c.recipient ? &*c.recipient : nullptr, esmtp_));
 }
 
 CheckStatus RestrictionEngine::reject(CheckContext& c, ErrorClass error_class, int code,

@@ -176,6 +176,8 @@ class RestrictionEngine final : public Restrictions {
   bool defer_if_permit_helo_ = false;
   bool defer_if_permit_sender_ = false;
   bool illegal_pipelining_ = false;
+  // Postfix's state->protocol: ESMTP once an EHLO was accepted (logs, policy).
+  bool esmtp_ = false;
   long long message_size_ = 0;
   int policy_nesting_ = 0;
   std::string instance_;  // policy "instance": one value per mail transaction

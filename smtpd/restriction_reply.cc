@@ -102,7 +102,7 @@ SmtpReply make_reply(int code, std::string_view dsn, std::string_view text, bool
 }
 
 std::string whatsup_line(const Session& session, std::string_view whatsup, std::string_view where,
-                         std::string_view text, const std::string* recipient) {
+                         std::string_view text, const std::string* recipient, bool esmtp) {
   std::string out = session.queue_id.empty() ? "NOQUEUE" : session.queue_id;
   out += ": ";
   out += whatsup;
@@ -115,7 +115,7 @@ std::string whatsup_line(const Session& session, std::string_view whatsup, std::
   out += ";";
   if (session.sender) out += " from=<" + *session.sender + ">";
   if (recipient) out += " to=<" + *recipient + ">";
-  out += session.esmtp ? " proto=ESMTP" : " proto=SMTP";
+  out += esmtp ? " proto=ESMTP" : " proto=SMTP";
   if (session.helo_name) out += " helo=<" + *session.helo_name + ">";
   return out;
 }

@@ -48,7 +48,9 @@ SmtpReply make_reply(int code, std::string_view dsn, std::string_view text, bool
 // "NOQUEUE: reject: RCPT from host[addr]: 554 5.7.1 ...; from=<s> to=<r>
 // proto=ESMTP helo=<h>" (QID for NOQUEUE once session.queue_id is set).
 // `recipient` is passed apart because DATA with several recipients logs none.
+// `esmtp`: the protocol of the last accepted HELO/EHLO ("proto=ESMTP"),
+// which during an EHLO that is being refused is still the old one.
 std::string whatsup_line(const Session& session, std::string_view whatsup, std::string_view where,
-                         std::string_view text, const std::string* recipient);
+                         std::string_view text, const std::string* recipient, bool esmtp);
 
 }  // namespace smtpd

@@ -369,6 +369,7 @@ CheckStatus RestrictionEngine::check_etrn(CheckContext& c, const std::string& do
 std::optional<SmtpReply> RestrictionEngine::on_connect(Session& session) {
   defer_if_permit_client_ = defer_if_permit_helo_ = defer_if_permit_sender_ = false;
   illegal_pipelining_ = false;
+  esmtp_ = false;
   message_size_ = 0;
   if (delay_reject_) return std::nullopt;
   CheckContext c{session, "CONNECT"};
@@ -376,9 +377,13 @@ std::optional<SmtpReply> RestrictionEngine::on_connect(Session& session) {
 }
 
 std::optional<SmtpReply> RestrictionEngine::on_helo(Session& session) {
-  if (delay_reject_) return std::nullopt;
-  CheckContext c{session, session.esmtp ? "EHLO" : "HELO"};
-  return finish(c, check_helo(c));
+  std::optional<SmtpReply> reply;
+  if (!delay_reject_) {
+    CheckContext c{session, session.esmtp ? "EHLO" : "HELO"};
+    reply = finish(c, check_helo(c));
+  }
+  if (!reply) esmtp_ = session.esmtp;
+  return reply;
 }
 
 std::optional<SmtpReply> RestrictionEngine::on_mail(Session& session) {

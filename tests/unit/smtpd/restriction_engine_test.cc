@@ -321,3 +321,34 @@ TEST_CASE("permit_sasl_authenticated needs SASL enabled and a logged-in client",
   f.session.sasl_username = "alice@example.test";
   CHECK_FALSE(f.rcpt(*r, "x@elsewhere.example"));
 }
+
+TEST_CASE("smtpd_delay_reject=no: a refused EHLO logs the name and the protocol before it",
+          "[smtpd][restrictions]") {
+  Fixture f;
+  f.config.set_override("smtpd_delay_reject", "no");
+  f.config.set_override("smtpd_helo_restrictions", "reject_non_fqdn_helo_hostname");
+  f.config.set_override("smtpd_sender_restrictions", "reject_non_fqdn_sender");
+  f.session.sender.reset();
+  f.session.helo_name.reset();
+  f.session.esmtp = false;
+  auto e = smtpd::Restrictions::create(f.config);
+  REQUIRE(e);
+  auto& r = **e;
+  CHECK_FALSE(r.on_connect(f.session));
+  f.session.helo_name = "localhost";
+  f.session.esmtp = true;
+  CHECK(f.reply_line(r.on_helo(f.session)) ==
+        "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname");
+  CHECK(
+      f.log.contains("NOQUEUE: reject: EHLO from unknown[10.1.2.3]: 504 5.5.2 <localhost>: "
+                     "Helo command rejected: need fully-qualified hostname; proto=SMTP "
+                     "helo=<localhost>"));
+  f.session.helo_name.reset();  // what the protocol engine does after a refused EHLO
+  f.session.sender = "s@localhost";
+  CHECK(f.reply_line(r.on_mail(f.session)) ==
+        "504 5.5.2 <s@localhost>: Sender address rejected: need fully-qualified address");
+  CHECK(
+      f.log.contains("NOQUEUE: reject: MAIL from unknown[10.1.2.3]: 504 5.5.2 <s@localhost>: "
+                     "Sender address rejected: need fully-qualified address; "
+                     "from=<s@localhost> proto=SMTP"));
+}

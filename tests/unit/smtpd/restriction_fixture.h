@@ -47,6 +47,7 @@ struct Fixture {
     if (!r) FAIL("create: " << r.error().message);
     auto e = std::move(*r);
     e->on_connect(session);
+    e->on_helo(session);
     return e;
   }
 
