@@ -28,6 +28,10 @@ struct ServerHooks {
   std::function<void(Daemon&)> pre_jail;   // as root, before chroot
   std::function<void(Daemon&)> post_jail;  // after chroot and privilege drop
   std::function<void(Daemon&)> pre_exit;   // before a normal exit (statistics)
+  // single-client skeleton: a client is waiting, before accepting it
+  // (Postfix's pre_accept: a daemon whose tables changed exits here, and a
+  // fresh process takes the client).
+  std::function<void(Daemon&)> pre_accept;
 };
 
 class MasterLink {

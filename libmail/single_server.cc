@@ -17,6 +17,7 @@ void single_server_main(int argc, char** argv, std::string_view program,
   long served = 0;
   for (;;) {
     if (!(wait_for_listener(daemon, master, hooks) & POLLIN)) continue;
+    if (hooks.pre_accept) hooks.pre_accept(daemon);
     auto client = master.accept_client();
     if (!client) {
       util::msg_warn("accept connection: " + client.error().message);

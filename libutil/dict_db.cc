@@ -264,8 +264,10 @@ class DbDict : public Dict {
     if (now.st_mtim.tv_sec != mtime_.tv_sec || now.st_mtim.tv_nsec != mtime_.tv_nsec ||
         now.st_nlink == 0)
       return true;
-    // A rebuild renames a new file over the old name.
-    if (::stat(path_.c_str(), &now) < 0) return true;
+    // A rebuild renames a new file over the old name (nlink 0 above). A
+    // name we cannot see (a chrooted daemon: the table lives outside the
+    // jail) says nothing about a change.
+    if (::stat(path_.c_str(), &now) < 0) return false;
     return now.st_ino != ino_ || now.st_dev != dev_;
   }
 

@@ -10,6 +10,7 @@
 #include "libmail/single_server.h"
 #include "libutil/log.h"
 #include "smtp/next_hop.h"
+#include "smtp/sasl_client.h"
 #include "smtp/smtp_tls.h"
 #include "smtp/smtp_transaction.h"
 
@@ -58,6 +59,23 @@ void SmtpService::init(mail::Daemon& daemon) {
   // The resolver reads resolv.conf now, before the chroot hides it.
   ::res_init();
   tls_ = std::make_unique<TlsClient>(daemon.config, settings_.prefix);
+  // libsasl2 loads its plugins and the password maps open now, as root.
+  auto sasl = SaslClient::create(daemon.config, protocol_ == Protocol::kLmtp ? "lmtp" : "smtp");
+  if (!sasl) util::msg_fatal(sasl.error().message);
+  sasl_ = std::move(*sasl);
+  for (const char* name : {"sasl_password_maps", "tls_policy_maps"})
+    for (const auto& table : daemon.config.get_list(settings_.prefix + name))
+      if (auto dict = util::dict_open(table)) watched_.push_back(std::move(*dict));
+}
+
+void SmtpService::exit_if_tables_changed(mail::Daemon& daemon) {
+  for (const auto& dict : watched_) {
+    if (!dict->changed()) continue;
+    util::msg_info("table " + dict->type_name() + " has changed -- restarting");
+    mail::ServerHooks none;
+    shutdown();
+    mail::server_exit(daemon, none);
+  }
 }
 
 void SmtpService::shutdown() {
@@ -103,7 +121,6 @@ void SmtpService::keep_or_close(std::optional<Session>& session) {
 
 std::optional<Failure> SmtpService::open(Session& session, const std::string& nexthop,
                                          const mail::DeliveryRequest& request) {
-  (void)request;
   if (auto f = session.greet()) return f;
   if (auto f = session.ehlo()) return f;
   auto policy = tls_->policy_for(nexthop, session.target().hostname);
@@ -113,7 +130,52 @@ std::optional<Failure> SmtpService::open(Session& session, const std::string& ne
     return make_failure("4.3.0", "TLS policy lookup error", session.relay());
   }
   if (auto f = tls_->start(session, *policy, settings_)) return f;
-  return std::nullopt;
+  return authenticate(session, nexthop, request);
+}
+
+std::optional<Failure> SmtpService::authenticate(Session& session, const std::string& nexthop,
+                                                 const mail::DeliveryRequest& request) {
+  if (!sasl_ || !sasl_->enabled()) return std::nullopt;
+  SaslPeer peer;
+  peer.host = session.target().hostname;
+  peer.nexthop = nexthop;
+  peer.namaddr = session.relay();
+  peer.addr = session.target().address;
+  if (session.target().port > 0) peer.port = std::to_string(session.target().port);
+  peer.auth_mechanisms = session.features.auth_mechanisms;
+  peer.tls_active = session.tls_active;
+  peer.tls_verified = session.tls_verified;
+  const auto timeout = settings_.timeouts.helo;
+  SaslSendLine send = [&](std::string_view line) -> util::Result<void> {
+    if (auto s = session.send(line, timeout); !s) return s;
+    return session.flush(timeout);
+  };
+  SaslReadReply read = [&]() -> util::Result<SaslServerReply> {
+    auto reply = session.read_reply(timeout);
+    if (!reply) return std::unexpected(reply.error());
+    SaslServerReply r;
+    r.code = reply->code;
+    for (const auto& l : reply->lines) r.lines.push_back(l.size() > 4 ? l.substr(4) : "");
+    return r;
+  };
+  SaslOutcome outcome = sasl_->login(peer, request.sender, send, read);
+  switch (outcome.status) {
+    case SaslStatus::kOk:
+    case SaslStatus::kSkipped:
+      return std::nullopt;
+    case SaslStatus::kIoError:
+      return session.io_failure(outcome.io_error, "performing the AUTH command");
+    case SaslStatus::kTempFail:
+    case SaslStatus::kPermFail:
+      break;
+  }
+  Failure f = make_failure(outcome.dsn, outcome.reason, session.relay());
+  if (outcome.reply) {
+    f.diag_text = outcome.reply->text();
+    f.mta_mname = session.target().hostname;
+  }
+  session.quit();
+  return f;
 }
 
 mail::DeliveryReply SmtpService::deliver(const mail::DeliveryRequest& request) {
@@ -255,6 +317,7 @@ int run(int argc, char** argv) {
   mail::ServerHooks hooks;
   hooks.pre_jail = [&](mail::Daemon& daemon) { service.init(daemon); };
   hooks.pre_exit = [&](mail::Daemon&) { service.shutdown(); };
+  hooks.pre_accept = [&](mail::Daemon& daemon) { service.exit_if_tables_changed(daemon); };
   mail::single_server_main(
       argc, argv, protocol == Protocol::kLmtp ? "lmtp" : "smtp",
       [&](util::Stream& client, mail::Daemon& daemon) {

@@ -14,8 +14,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "libmail/delivery_request.h"
+#include "libutil/dict.h"
 #include "smtp/smtp_session.h"
 #include "smtp/smtp_settings.h"
 
@@ -38,6 +40,10 @@ class SmtpService {
   mail::DeliveryReply deliver(const mail::DeliveryRequest& request);
   // QUIT a cached session before the process exits.
   void shutdown();
+  // Before taking the next request: a password or policy table rebuilt by
+  // postmap cannot be reopened inside the chroot, so the process exits and
+  // master starts a fresh one (Postfix: "table ... has changed -- restarting").
+  void exit_if_tables_changed(mail::Daemon& daemon);
 
  private:
   struct Attempt;
@@ -45,12 +51,16 @@ class SmtpService {
   void keep_or_close(std::optional<Session>& session);
   std::optional<Failure> open(Session& session, const std::string& nexthop,
                               const mail::DeliveryRequest& request);
+  std::optional<Failure> authenticate(Session& session, const std::string& nexthop,
+                                      const mail::DeliveryRequest& request);
 
   Protocol protocol_;
   Settings settings_;
   std::string relayhost_;
   std::unique_ptr<TlsClient> tls_;
+  std::unique_ptr<SaslClient> sasl_;
   std::optional<Session> cached_;
+  std::vector<std::unique_ptr<util::Dict>> watched_;
 };
 
 int run(int argc, char** argv);

@@ -70,8 +70,15 @@ TlsClient::TlsClient(const conf::Config& config, const std::string& prefix) : pr
   if (ctx) {
     context_ = std::move(*ctx);
   } else {
+    // First line: what failed (naming the file); then the library's lines.
     context_error_ = ctx.error().message;
-    util::msg_warn("TLS library problem: " + context_error_);
+    size_t at = 0;
+    while (at < context_error_.size()) {
+      size_t nl = context_error_.find('\n', at);
+      if (nl == std::string::npos) nl = context_error_.size();
+      util::msg_warn(context_error_.substr(at, nl - at));
+      at = nl + 1;
+    }
   }
 }
 
@@ -151,10 +158,7 @@ std::optional<Failure> TlsClient::start(Session& session, const TlsPolicy& polic
   session.tls_verified = info->verified;
   std::string trust = info->verified ? "Verified" : info->trusted ? "Trusted" : "Untrusted";
   std::string line = trust + " TLS connection established to " + session.relay() + ": " +
-                     info->protocol + " with cipher " + info->cipher + " (" +
-                     std::to_string(info->cipher_bits) + "/" +
-                     std::to_string(info->cipher_alg_bits) + " bits)";
-  if (!info->kex.empty()) line += " key-exchange " + info->kex;
+                     util::tls_describe(*info);
   util::msg_info(line);
   return session.ehlo();
 }
