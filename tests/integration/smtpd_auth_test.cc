@@ -163,3 +163,123 @@ TEST_CASE("smtpd AUTH PLAIN after STARTTLS with the seed's sasldb lets the clien
     CHECK(auth->last() == "503 5.5.1 Error: authentication not enabled");
   }
 }
+
+namespace {
+
+// Debian's real Postfix as the SMTP client: an alternate instance with no
+// listener of its own whose relayhost is our smtpd, authenticating with
+// smtp_sasl_password_maps over STARTTLS. Stopped in the destructor.
+class PostfixSender {
+ public:
+  PostfixSender(int relay_port, const std::string& user, const std::string& password) {
+    const std::string d = dir_.path();
+    std::filesystem::create_directories(d + "/data");
+    std::filesystem::create_directories(d + "/queue");  // postfix start needs it
+    test::run({"chown", "postfix", d + "/data"});
+    dir_.write("sasl_passwd",
+               "[127.0.0.1]:" + std::to_string(relay_port) + " " + user + ":" + password + "\n",
+               0600);
+    dir_.write("main.cf",
+               "compatibility_level = 3.6\n"
+               "queue_directory = " +
+                   d + "/queue\ndata_directory = " + d + "/data\nmail_spool_directory = " + d +
+                   "/mail\nmaillog_file = " + d +
+                   "/maillog\nmaillog_file_prefixes = /tmp\n"
+                   "myhostname = sender.example.test\nmydestination =\n"
+                   "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n"
+                   "relayhost = [127.0.0.1]:" +
+                   std::to_string(relay_port) +
+                   "\nsmtp_sasl_auth_enable = yes\n"
+                   "smtp_sasl_password_maps = texthash:" +
+                   d +
+                   "/sasl_passwd\n"
+                   "smtp_sasl_security_options = noanonymous\n"
+                   "smtp_tls_security_level = encrypt\n");
+    dir_.write("master.cf",
+               "pickup unix n - n 60 1 pickup\n"
+               "cleanup unix n - n - 0 cleanup\n"
+               "qmgr unix n - n 300 1 qmgr\n"
+               "tlsmgr unix - - n 1000? 1 tlsmgr\n"
+               "rewrite unix - - n - - trivial-rewrite\n"
+               "bounce unix - - n - 0 bounce\n"
+               "defer unix - - n - 0 bounce\n"
+               "trace unix - - n - 0 bounce\n"
+               "verify unix - - n - 1 verify\n"
+               "flush unix n - n 1000? 0 flush\n"
+               "proxymap unix - - n - - proxymap\n"
+               "smtp unix - - n - - smtp\n"
+               "relay unix - - n - - smtp\n"
+               "showq unix n - n - - showq\n"
+               "error unix - - n - - error\n"
+               "retry unix - - n - - error\n"
+               "discard unix - - n - - discard\n"
+               "local unix - n n - - local\n"
+               "anvil unix - - n - 1 anvil\n"
+               "scache unix - - n - 1 scache\n"
+               "postlog unix-dgram n - n - 1 postlogd\n");
+    test::RunOptions o;
+    o.timeout_seconds = 60;
+    auto started = test::run({"/usr/sbin/postfix", "-c", d, "start"}, o);
+    ok_ = started.exit_status == 0;
+    start_output_ = started.out + started.err;
+  }
+  ~PostfixSender() {
+    test::RunOptions o;
+    o.timeout_seconds = 60;
+    test::run({"/usr/sbin/postfix", "-c", dir_.path(), "stop"}, o);
+  }
+  bool ok() const { return ok_; }
+  const std::string& start_output() const { return start_output_; }
+  test::RunResult sendmail(const std::string& from, const std::string& to) const {
+    test::RunOptions o;
+    o.stdin_text = "Subject: relayed with AUTH\n\nhello\n";
+    o.timeout_seconds = 30;
+    return test::run({"/usr/sbin/sendmail", "-C", dir_.path(), "-f", from, to}, o);
+  }
+  std::string log() const { return dir_.read("maillog"); }
+
+ private:
+  test::TempDir dir_;
+  bool ok_ = false;
+  std::string start_output_;
+};
+
+}  // namespace
+
+TEST_CASE("Debian's Postfix smtp client authenticates to our smtpd and relays through it",
+          "[smtpd][sasl][slow]") {
+  if (test::skip_unless_root("master switches users and smtpd chroots")) return;
+  if (test::skip_without("/usr/sbin/saslpasswd2", "the sasldb is made by saslpasswd2")) return;
+  if (test::skip_without("/usr/sbin/postfix", "Debian's Postfix is the client here")) return;
+
+  smtpd_test::SmtpdInstance ours;
+  AuthSetup setup(ours.instance().path());
+  ours.instance().dir().write("main.cf", ours.instance().dir().read("main.cf") + setup.main_cf() +
+                                             "mynetworks = 192.0.2.0/24\n");
+  REQUIRE(ours.start().exit_status == 0);
+
+  PostfixSender sender(ours.port(), kUser, kPassword);
+  INFO(sender.start_output());
+  REQUIRE(sender.ok());
+  auto sent = sender.sendmail("alice@sender.example.test", "someone@remote.example");
+  REQUIRE(sent.exit_status == 0);
+
+  // Our side: the client authenticated after STARTTLS and was allowed to
+  // relay. libsasl2 on both ends picks the strongest mechanism the seed's
+  // smtpd.conf (no mech_list) allows, SCRAM-SHA-512 on Debian 12.
+  bool logged = ours.log_has(", sasl_username=" + std::string(kUser));
+  if (!logged) FAIL_CHECK("our log:\n" << ours.log() << "\ntheir log:\n" << sender.log());
+  CHECK(ours.log().find("[127.0.0.1], sasl_method=") != std::string::npos);
+  // Theirs: delivered to us with our 250 reply.
+  bool delivered = master_test::eventually(
+      [&] {
+        std::string log = sender.log();
+        return log.find("to=<someone@remote.example>, relay=127.0.0.1[127.0.0.1]:" +
+                        std::to_string(ours.port())) != std::string::npos &&
+               log.find("status=sent (250 2.0.0 Ok: queued as ") != std::string::npos;
+      },
+      std::chrono::seconds(30));
+  if (!delivered) FAIL_CHECK("their log:\n" << sender.log() << "\nour log:\n" << ours.log());
+  CHECK(sender.log().find(kPassword) == std::string::npos);
+  CHECK(ours.log().find(kPassword) == std::string::npos);
+}
