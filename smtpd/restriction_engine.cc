@@ -267,14 +267,26 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
       }
       arg = name;
       name = std::string(def_acl);
-    } else if (takes_table(name) || takes_argument(name)) {
-      if (i + 1 >= list.size() ||
-          (takes_table(name) && list[i + 1].find(':') == std::string::npos)) {
+    } else if (takes_table(name)) {
+      if (i + 1 >= list.size() || list[i + 1].find(':') == std::string::npos) {
         util::msg_warn("restriction " + name + ": bad argument \"" +
                        (i + 1 < list.size() ? list[i + 1] : std::string()) +
                        "\": need maptype:mapname");
         status = server_error(c);
         break;
+      }
+      arg = list[++i];
+    } else if (is(name, "check_policy_service")) {
+      if (i + 1 >= list.size() || list[i + 1].find(':') == std::string::npos) {
+        util::msg_warn("restriction check_policy_service must be followed by transport:server");
+        status = server_error(c);
+        break;
+      }
+      arg = list[++i];
+    } else if (takes_argument(name)) {
+      if (i + 1 >= list.size()) {
+        util::msg_warn("restriction " + name + " requires domain name argument");
+        continue;
       }
       arg = list[++i];
     }

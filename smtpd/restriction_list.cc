@@ -31,50 +31,6 @@ constexpr std::array<std::string_view, 9> kArgumentCommands = {
     "reject_rhsbl_reverse_client", "reject_rhsbl_helo",    "reject_rhsbl_sender",
     "reject_rhsbl_recipient",      "check_policy_service", "sleep"};
 
-constexpr std::array<std::string_view, 43> kPlain = {"permit",
-                                                     "reject",
-                                                     "defer",
-                                                     "defer_if_permit",
-                                                     "defer_if_reject",
-                                                     "warn_if_reject",
-                                                     "dunno",
-                                                     "permit_mynetworks",
-                                                     "permit_sasl_authenticated",
-                                                     "permit_inet_interfaces",
-                                                     "reject_unauth_destination",
-                                                     "defer_unauth_destination",
-                                                     "permit_auth_destination",
-                                                     "reject_unauth_pipelining",
-                                                     "reject_non_fqdn_helo_hostname",
-                                                     "reject_non_fqdn_hostname",
-                                                     "reject_invalid_helo_hostname",
-                                                     "reject_invalid_hostname",
-                                                     "reject_unknown_helo_hostname",
-                                                     "reject_unknown_hostname",
-                                                     "reject_non_fqdn_sender",
-                                                     "reject_non_fqdn_recipient",
-                                                     "reject_unknown_sender_domain",
-                                                     "reject_unknown_recipient_domain",
-                                                     "reject_unknown_address",
-                                                     "reject_unlisted_recipient",
-                                                     "check_recipient_maps",
-                                                     "reject_unlisted_sender",
-                                                     "reject_unknown_client_hostname",
-                                                     "reject_unknown_client",
-                                                     "reject_unknown_reverse_client_hostname",
-                                                     "reject_multi_recipient_bounce",
-                                                     "reject_plaintext_session",
-                                                     "permit_tls_clientcerts",
-                                                     "permit_tls_all_clientcerts",
-                                                     "reject_sender_login_mismatch",
-                                                     "reject_authenticated_sender_login_mismatch",
-                                                     "reject_known_sender_login_mismatch",
-                                                     "reject_unauthenticated_sender_login_mismatch",
-                                                     "permit_naked_ip_address",
-                                                     "permit_mx_backup",
-                                                     "check_relay_domains",
-                                                     "reject_maps_rbl"};
-
 }  // namespace
 
 RestrictionList split_restrictions(std::string_view value) {
@@ -98,8 +54,5 @@ RestrictionList split_restrictions(std::string_view value) {
 
 bool takes_table(std::string_view name) { return in(kTableCommands, name); }
 bool takes_argument(std::string_view name) { return in(kArgumentCommands, name); }
-bool is_known_restriction(std::string_view name) {
-  return in(kPlain, name) || takes_table(name) || takes_argument(name);
-}
 
 }  // namespace smtpd

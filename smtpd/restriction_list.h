@@ -1,7 +1,7 @@
 // Restriction lists as written in main.cf (smtpd_*_restrictions,
 // smtpd_restriction_classes members, access-table right-hand sides):
 // splitting, the names smtpd knows, and which names take an argument.
-// User: restrictions.cc (validation at start), restriction_engine.cc.
+// User: restrictions.cc (tables to open at start), restriction_engine.cc.
 // Easy to get wrong: "{...}" stays one element (policy service options);
 // check_*_access needs a "type:table" argument, reject_rbl_client and
 // friends a domain, check_policy_service an endpoint; a bare "type:table"
@@ -23,7 +23,5 @@ RestrictionList split_restrictions(std::string_view value);
 bool takes_table(std::string_view name);
 // reject_rbl_client, reject_rhsbl_*, permit_dnswl_client, check_policy_service...
 bool takes_argument(std::string_view name);
-// Every restriction name this smtpd implements (case-insensitive).
-bool is_known_restriction(std::string_view name);
 
 }  // namespace smtpd

@@ -225,35 +225,25 @@ util::Result<std::unique_ptr<RestrictionEngine>> RestrictionEngine::build(
   e->classes_["reject_sender_login_mismatch"] = {"reject_authenticated_sender_login_mismatch",
                                                  "reject_unauthenticated_sender_login_mismatch"};
 
-  // Open tables and policy clients; refuse names we do not know.
+  // Open tables and policy clients before the chroot, as Postfix's
+  // smtpd_check_parse does. Unknown restriction names and missing
+  // arguments are not fatal: like Postfix, they make the request fail with
+  // "451 4.3.5 Server configuration error" and a warning when reached.
   const std::string queue_directory = config.try_get("queue_directory").value_or("");
   auto prepare = [&](const std::string& param, const RestrictionList& list) -> util::Result<void> {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string& el = list[i];
-      if (takes_table(el) || equal_nocase(el, "check_policy_service") || takes_argument(el)) {
-        if (i + 1 >= list.size())
-          return util::fail(param + ": restriction " + el + " needs an argument");
+      if (equal_nocase(el, "check_policy_service") && i + 1 < list.size()) {
         const std::string& arg = list[++i];
-        if (equal_nocase(el, "check_policy_service")) {
-          if (!e->policy_.count(arg)) {
-            auto opts = policy_client_options(config, arg);
-            if (!opts) return util::fail(param + ": " + opts.error().message);
-            e->policy_[arg] = std::make_unique<PolicyClient>(std::move(*opts));
-          }
-        } else if (takes_table(el)) {
-          if (arg.find(':') == std::string::npos)
-            return util::fail(param + ": restriction " + el + ": bad argument \"" + arg +
-                              "\": need maptype:mapname");
-          if (!e->tables_.count(arg)) e->tables_[arg] = open_table(arg, queue_directory);
+        if (!e->policy_.count(arg)) {
+          auto opts = policy_client_options(config, arg);
+          if (!opts) return util::fail(param + ": " + opts.error().message);
+          e->policy_[arg] = std::make_unique<PolicyClient>(std::move(*opts));
         }
         continue;
       }
-      if (el.find(':') != std::string::npos) {
-        if (!e->tables_.count(el)) e->tables_[el] = open_table(el, queue_directory);
-        continue;
-      }
-      if (!is_known_restriction(el) && !e->classes_.count(el))
-        return util::fail(param + ": unknown smtpd restriction: \"" + el + "\"");
+      if (el.find(':') != std::string::npos && !e->tables_.count(el))
+        e->tables_[el] = open_table(el, queue_directory);
     }
     return {};
   };
