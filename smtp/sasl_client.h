@@ -100,8 +100,9 @@ class SaslClient {
   // smtp_sasl_security_options, smtp_sasl_tls_security_options,
   // smtp_sasl_tls_verified_security_options, smtp_sasl_mechanism_filter,
   // smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce,
-  // smtp_sasl_type (only "cyrus"), smtp_sasl_path (cyrus_sasl_config_path
-  // applies too). `prefix` is "smtp" or "lmtp" (the lmtp_ parameters).
+  // smtp_sasl_type (only "cyrus"), send_cyrus_sasl_authzid and
+  // recipient_delimiter (smtp_sasl_path means nothing to the Cyrus client
+  // and is not read). `prefix` is "smtp" or "lmtp" (the lmtp_ parameters).
   // When AUTH is off the object exists and enabled() is false. Errors are
   // configuration errors in Postfix's words (the caller logs fatal:).
   static util::Result<std::unique_ptr<SaslClient>> create(const conf::Config& config,

@@ -7,11 +7,14 @@
 #include <sasl/sasl.h>
 #include <sasl/saslutil.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <string>
 #include <thread>
 
@@ -349,6 +352,40 @@ TEST_CASE("smtpd AUTH mechanisms follow the TLS state and smtpd_tls_auth_only", 
     auto server = f.server();
     CHECK(server->mechanisms(session) == "LOGIN");
   }
+}
+
+TEST_CASE("smtpd with AUTH on and no usable mechanism dies as Postfix does", "[smtpd][sasl]") {
+  if (!have_saslpasswd2()) return;
+  // Only plaintext mechanisms, noplaintext, no TLS: Postfix 3.7.11 logs
+  // two lines and the smtpd process exits (observed).
+  Fixture f;
+  f.config.set_override("smtpd_sasl_security_options", "noanonymous, noplaintext");
+  auto server = f.server();
+  int err[2];
+  REQUIRE(::pipe(err) == 0);
+  std::cout.flush();  // msg_fatal's exit() in the child flushes copies of these
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(err[1], 2);
+    auto session = session_from_localhost();
+    (void)server->mechanisms(session);
+    ::_exit(0);  // not reached
+  }
+  ::close(err[1]);
+  std::string output;
+  char buf[512];
+  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;)
+    output.append(buf, static_cast<size_t>(n));
+  ::close(err[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(output.find("warning: xsasl_cyrus_server_get_mechanism_list: no applicable SASL "
+                    "mechanisms") != std::string::npos);
+  CHECK(output.find("fatal: no SASL authentication mechanisms") != std::string::npos);
 }
 
 TEST_CASE("smtpd AUTH off, or another smtpd_sasl_type", "[smtpd][sasl]") {
