@@ -377,6 +377,37 @@ CheckStatus RestrictionEngine::reject_rbl_domain(CheckContext& c, const std::str
   return rbl_reject_reply(c, domain, what, reply_class, answer.txt);
 }
 
+// --- SASL login vs sender ---------------------------------------------
+
+CheckStatus RestrictionEngine::sender_login_mismatch(CheckContext& c, const std::string& sender,
+                                                     bool allow_unknown) {
+  if (sender_login_maps_.empty()) return CheckStatus::kDunno;
+  const std::string& login = c.session.sasl_username;
+  mail::Resolved r = resolve(sender);
+  if (r.flags & mail::kResolveFlagFail) return dict_retry(c, sender);
+  auto owners =
+      addr_find(sender_login_maps_, r.recipient, (r.flags & mail::kResolveClassLocal) != 0,
+                access_options_.recipient_delimiter);
+  if (!owners) {
+    util::msg_warn(sender_login_maps_.front()->type_name() + " lookup error for \"" + r.recipient +
+                   "\"");
+    return dict_retry(c, sender);
+  }
+  if (login.empty()) {
+    if (!*owners) return CheckStatus::kDunno;
+    return reject(c, ErrorClass::kPolicy, 553, "5.7.1",
+                  "<" + sender + ">: Sender address rejected: not logged in");
+  }
+  if (!*owners) {
+    if (allow_unknown) return CheckStatus::kDunno;
+  } else {
+    for (const auto& owner : split_restrictions(**owners))
+      if (strcasecmp(owner.c_str(), login.c_str()) == 0) return CheckStatus::kDunno;
+  }
+  return reject(c, ErrorClass::kPolicy, 553, "5.7.1",
+                "<" + sender + ">: Sender address rejected: not owned by user " + login);
+}
+
 // --- recipient tables --------------------------------------------------
 
 CheckStatus RestrictionEngine::check_recipient_rcpt_maps(CheckContext& c,

@@ -378,7 +378,17 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
     } else if (is(name, "reject_authenticated_sender_login_mismatch") ||
                is(name, "reject_known_sender_login_mismatch") ||
                is(name, "reject_unauthenticated_sender_login_mismatch")) {
-      if (!sasl_enabled_) util::msg_warn("restriction `" + name + "' ignored: no SASL support");
+      if (!sasl_enabled_) {
+        util::msg_warn("restriction `" + name + "' ignored: no SASL support");
+      } else if (s.sender && !s.sender->empty()) {
+        bool authenticated = !s.sasl_username.empty();
+        if (is(name, "reject_authenticated_sender_login_mismatch"))
+          status = authenticated ? sender_login_mismatch(c, *s.sender, false) : status;
+        else if (is(name, "reject_unauthenticated_sender_login_mismatch"))
+          status = !authenticated ? sender_login_mismatch(c, *s.sender, false) : status;
+        else
+          status = sender_login_mismatch(c, *s.sender, true);
+      }
     } else if (is(name, "permit_auth_destination")) {
       if (c.recipient) status = permit_auth_destination(c, *c.recipient);
     } else if (is(name, "reject_unauth_destination")) {

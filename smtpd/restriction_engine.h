@@ -135,6 +135,9 @@ class RestrictionEngine final : public Restrictions {
   CheckStatus rbl_reject_reply(CheckContext& c, const std::string& rbl_domain,
                                const std::string& what, std::string_view reply_class,
                                const std::string& txt);
+  // reject_*_sender_login_mismatch: smtpd_sender_login_maps owners of the
+  // sender against the SASL login (allow_unknown: senders without owner pass).
+  CheckStatus sender_login_mismatch(CheckContext& c, const std::string& sender, bool allow_unknown);
   CheckStatus check_rcpt_maps(CheckContext& c, const std::string& address,
                               std::string_view reply_class);
   CheckStatus check_recipient_rcpt_maps(CheckContext& c, const std::string& recipient);
@@ -156,7 +159,7 @@ class RestrictionEngine final : public Restrictions {
   mail::Resolver resolver_;
   std::vector<std::string> own_addresses_;
   TableList local_rcpt_maps_, relay_rcpt_maps_, virt_mailbox_maps_, virt_alias_maps_,
-      canonical_maps_, rcpt_canon_maps_, send_canon_maps_, rbl_reply_maps_;
+      canonical_maps_, rcpt_canon_maps_, send_canon_maps_, rbl_reply_maps_, sender_login_maps_;
   mail::AccessLookupOptions access_options_;
   std::string null_access_key_ = "<>";
   std::string double_bounce_sender_ = "double-bounce";

@@ -186,7 +186,8 @@ util::Result<std::unique_ptr<RestrictionEngine>> RestrictionEngine::build(
                            std::pair{"canonical_maps", &e->canonical_maps_},
                            std::pair{"recipient_canonical_maps", &e->rcpt_canon_maps_},
                            std::pair{"sender_canonical_maps", &e->send_canon_maps_},
-                           std::pair{"rbl_reply_maps", &e->rbl_reply_maps_}}) {
+                           std::pair{"rbl_reply_maps", &e->rbl_reply_maps_},
+                           std::pair{"smtpd_sender_login_maps", &e->sender_login_maps_}}) {
     auto maps = open_maps(config, name);
     if (!maps) return std::unexpected(maps.error());
     *out = std::move(*maps);

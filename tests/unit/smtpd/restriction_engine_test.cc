@@ -359,3 +359,26 @@ TEST_CASE("smtpd_delay_reject=no: a refused EHLO logs the name and the protocol 
                      "Sender address rejected: need fully-qualified address; "
                      "from=<s@localhost> proto=SMTP"));
 }
+
+TEST_CASE("reject_sender_login_mismatch compares smtpd_sender_login_maps with the SASL login",
+          "[smtpd][restrictions]") {
+  Fixture f;
+  f.config.set_override("smtpd_sasl_auth_enable", "yes");
+  f.config.set_override("smtpd_sender_login_maps",
+                        "inline:{{alice@example.test=alice, bob}, carol@example.test=carol}");
+  f.config.set_override("smtpd_sender_restrictions", "reject_sender_login_mismatch");
+  f.session.client.addr = "127.0.0.1";
+  auto r = f.engine();
+  f.session.sender = "alice@example.test";
+  CHECK(f.reply_line(f.rcpt(*r, "bob@example.test")) ==
+        "553 5.7.1 <alice@example.test>: Sender address rejected: not logged in");
+  f.session.sasl_method = "PLAIN";
+  f.session.sasl_username = "bob";
+  CHECK_FALSE(f.rcpt(*r, "bob@example.test"));
+  f.session.sender = "carol@example.test";
+  CHECK(f.reply_line(f.rcpt(*r, "bob@example.test")) ==
+        "553 5.7.1 <carol@example.test>: Sender address rejected: not owned by user bob");
+  f.session.sender = "nobody@example.org";  // no owner: refused for a logged-in client
+  CHECK(f.reply_line(f.rcpt(*r, "bob@example.test")) ==
+        "553 5.7.1 <nobody@example.org>: Sender address rejected: not owned by user bob");
+}
