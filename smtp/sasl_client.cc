@@ -106,6 +106,17 @@ std::string encode64(std::string_view data) {
   return std::string(out.data(), len);
 }
 
+// "host[addr]" for messages: Postfix names the server without the port
+// here even where its log's relay= has it, so a ":port" after "]" goes.
+std::string server_name(const SaslPeer& peer) {
+  std::string name = peer.namaddr;
+  size_t bracket = name.rfind(']');
+  if (bracket != std::string::npos && bracket + 1 < name.size() && name[bracket + 1] == ':') {
+    name.resize(bracket + 1);
+  }
+  return name;
+}
+
 // The per-connection state libsasl2's callbacks read: it must outlive the
 // sasl_conn_t, so the connection is disposed of first (member order).
 struct ConnState {
@@ -287,8 +298,8 @@ class CyrusSaslClient final : public SaslClient {
     auto temp_fail = [&](std::string text) {
       outcome.status = SaslStatus::kTempFail;
       outcome.dsn = "4.7.0";
-      outcome.reason = "SASL authentication failed; cannot authenticate to server " + peer.namaddr +
-                       ": " + std::move(text);
+      outcome.reason = "SASL authentication failed; cannot authenticate to server " +
+                       server_name(peer) + ": " + std::move(text);
       return outcome;
     };
     auto io_fail = [&](util::Error error) {
@@ -384,7 +395,7 @@ class CyrusSaslClient final : public SaslClient {
     outcome.status = permanent ? SaslStatus::kPermFail : SaslStatus::kTempFail;
     outcome.dsn = dsn;
     outcome.reason =
-        "SASL authentication failed; server " + peer.namaddr + " said: " + reply->text();
+        "SASL authentication failed; server " + server_name(peer) + " said: " + reply->text();
     return outcome;
   }
 
@@ -397,12 +408,12 @@ class CyrusSaslClient final : public SaslClient {
       util::msg_warn(creds.error().message);
       outcome.status = SaslStatus::kTempFail;
       outcome.dsn = "4.3.0";
-      outcome.reason = "local data error while talking to " + peer.namaddr;
+      outcome.reason = "local data error while talking to " + server_name(peer);
       return outcome;
     }
     if (!creds->has_value()) return outcome;
     if (filter_mechanisms(peer.auth_mechanisms).empty()) {
-      util::msg_warn(peer.namaddr + " offered no supported AUTH mechanisms: '" +
+      util::msg_warn(server_name(peer) + " offered no supported AUTH mechanisms: '" +
                      peer.auth_mechanisms + "'");
       return outcome;
     }

@@ -265,6 +265,15 @@ TEST_CASE(
     CHECK(outcome.reason.find("wrongpass") == std::string::npos);
     for (const auto& line : log.lines()) CHECK(line.find("wrongpass") == std::string::npos);
   }
+  SECTION("a namaddr with the port still gives Postfix's text without it") {
+    auto client = f.client();
+    AuthServer server(f.dir.path());
+    auto peer = provider();
+    peer.namaddr = "smtp.myprovider.com[127.0.0.1]:587";
+    auto outcome = client->login(peer, "", server.sender(), server.reader());
+    CHECK(outcome.reason.starts_with(
+        "SASL authentication failed; server smtp.myprovider.com[127.0.0.1] said: 535 "));
+  }
   SECTION("smtp_sasl_auth_soft_bounce = no: a bounce with 5.7.8") {
     f.config.set_override("smtp_sasl_auth_soft_bounce", "no");
     auto client = f.client();
