@@ -1,0 +1,194 @@
+// The same restriction configuration in Debian's Postfix 3.7 (an alternate
+// instance) and in our smtpd, the same SMTP dialogue against both: every
+// reply and every reject/warn log line must be the same (client names and
+// queue ids normalised). This keeps the texts honest as both sides change.
+#include <sys/stat.h>
+
+#include <catch.hpp>
+#include <filesystem>
+#include <regex>
+#include <sstream>
+
+#include "tests/integration/master_fixture.h"
+#include "tests/integration/smtpd_fixture.h"
+#include "tests/support/paths.h"
+#include "tests/support/process.h"
+#include "tests/support/smtp_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+// The restriction part of main.cf, shared by both instances. ACCESS is the
+// access table's path.
+const char* kRestrictions =
+    "mynetworks = 127.0.0.2/32\n"
+    "relay_domains = relay.example, sub.example.net, d.example, dsn.example, cls.example, "
+    "dip.example, w.example\n"
+    "relay_recipient_maps = inline:{known@relay.example=1}\n"
+    "smtpd_helo_restrictions = warn_if_reject reject_non_fqdn_helo_hostname\n"
+    "smtpd_sender_restrictions = check_sender_access inline:{{badsender@example.org=REJECT go "
+    "away}}\n"
+    "smtpd_recipient_restrictions = check_recipient_access hash:ACCESS, "
+    "reject_non_fqdn_recipient\n"
+    "smtpd_restriction_classes = strict\n"
+    "strict = reject\n";
+
+const char* kAccess =
+    "sub.example.net REJECT text\n"
+    "d.example 450 try later\n"
+    "dsn.example 550 5.1.8 odd\n"
+    "cls.example strict\n"
+    "dip.example DEFER_IF_PERMIT\n"
+    "w.example WARN look at this\n";
+
+std::string with_access(const std::string& access_path) {
+  std::string s = kRestrictions;
+  s.replace(s.find("ACCESS"), 6, access_path);
+  return s;
+}
+
+const std::vector<std::string> kDialogue = {
+    "EHLO localhost",
+    "MAIL FROM:<sender@example.org>",
+    "RCPT TO:<someone@elsewhere.example>",
+    "RCPT TO:<nosuchuser@mx.example.test>",
+    "RCPT TO:<root@mx.example.test>",
+    "RCPT TO:<known@relay.example>",
+    "RCPT TO:<other@relay.example>",
+    "RCPT TO:<full@sub.example.net>",
+    "RCPT TO:<x@d.example>",
+    "RCPT TO:<x@dsn.example>",
+    "RCPT TO:<x@cls.example>",
+    "RCPT TO:<x@dip.example>",
+    "RCPT TO:<x@w.example>",
+    "RCPT TO:<alice>",
+    "RCPT TO:<postmaster>",
+    "RSET",
+    "MAIL FROM:<badsender@example.org>",
+    "RCPT TO:<root@mx.example.test>",
+    "QUIT",
+};
+
+// Debian's Postfix as an alternate instance with the restrictions above.
+class Oracle {
+ public:
+  Oracle() : port_(master_test::free_port()) {
+    ::chmod(dir_.path().c_str(), 0755);
+    const std::string d = dir_.path();
+    std::filesystem::create_directories(d + "/data");
+    std::filesystem::create_directories(d + "/queue");
+    test::run({"chown", "postfix", d + "/data"});
+    dir_.write("main.cf", "");
+    std::string access = dir_.write("access", kAccess);
+    test::run({"/usr/sbin/postmap", "-c", d, "hash:" + access});
+    test::run({"chmod", "0644", access, access + ".db"});
+    dir_.write("main.cf", "compatibility_level = 3.6\nqueue_directory = " + d +
+                              "/queue\ndata_directory = " + d +
+                              "/data\nmail_spool_directory = " + d + "/mail\nmaillog_file = " + d +
+                              "/maillog\nmaillog_file_prefixes = /tmp\n"
+                              "myhostname = mx.example.test\n"
+                              "mydestination = $myhostname, localhost.$mydomain, localhost\n"
+                              "alias_maps =\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n" +
+                              with_access(access));
+    std::string master = test::run({"cat", "/etc/postfix/master.cf"}).out;
+    std::string smtp_line = "127.0.0.1:" + std::to_string(port_) + " inet n - y - - smtpd\n";
+    std::istringstream in(master);
+    std::string out, line;
+    while (std::getline(in, line)) {
+      if (line.rfind("smtp ", 0) == 0 && line.find("inet") != std::string::npos) continue;
+      out += line + "\n";
+    }
+    dir_.write("master.cf", out + smtp_line);
+    test::RunOptions o;
+    o.timeout_seconds = 60;
+    auto r = test::run({"/usr/sbin/postfix", "-c", d, "start"}, o);
+    ok_ = r.exit_status == 0;
+    why_ = r.out + r.err;
+  }
+  ~Oracle() {
+    test::RunOptions o;
+    o.timeout_seconds = 60;
+    test::run({"/usr/sbin/postfix", "-c", dir_.path(), "stop"}, o);
+  }
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
+  int port() const { return port_; }
+  std::string log() const { return dir_.read("maillog"); }
+
+ private:
+  test::TempDir dir_;
+  int port_;
+  bool ok_ = false;
+  std::string why_;
+};
+
+std::vector<std::string> run_dialogue(int port) {
+  std::vector<std::string> replies;
+  util::Result<test::SmtpClient> c = util::fail("not connected");
+  master_test::eventually([&] {
+    c = test::SmtpClient::connect("127.0.0.1", port, std::chrono::seconds(5));
+    return c.has_value();
+  });
+  if (!c) return {"(connect failed)"};
+  auto banner = c->banner();
+  if (!banner) return {"(no banner)"};
+  for (const auto& cmd : kDialogue) {
+    auto r = c->command(cmd);
+    replies.push_back(cmd + " -> " + (r ? r->last() : "(error " + r.error().message + ")"));
+  }
+  return replies;
+}
+
+// The reject/warn lines of smtpd, without time, pid, client name and queue id.
+std::vector<std::string> policy_lines(const std::string& log) {
+  static const std::regex kLine(
+      R"(smtpd\[\d+\]: (\w+): (reject|reject_warning|warn|hold|discard|redirect|filter): (.*))");
+  static const std::regex kClient(R"(from [^ \[]*\[127\.0\.0\.1\])");
+  std::vector<std::string> out;
+  std::istringstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (!std::regex_search(line, m, kLine)) continue;
+    std::string qid = m[1] == "NOQUEUE" ? "NOQUEUE" : "QID";
+    out.push_back(qid + ": " + m[2].str() + ": " +
+                  std::regex_replace(m[3].str(), kClient, "from CLIENT[127.0.0.1]"));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("our smtpd and Debian's Postfix 3.7 give the same restriction replies and log lines",
+          "[smtpd][restrictions][interop][slow]") {
+  if (test::skip_unless_root("both instances switch users")) return;
+  if (test::skip_without("/usr/sbin/postfix", "Debian's Postfix is the reference here")) return;
+
+  Oracle oracle;
+  INFO(oracle.why());
+  REQUIRE(oracle.ok());
+
+  smtpd_test::SmtpdInstance ours;
+  std::string access = ours.instance().dir().write("access", kAccess);
+  REQUIRE(test::run({test::command("postmap"), "-c", ours.instance().path(), "hash:" + access})
+              .exit_status == 0);
+  ours.instance().dir().write("main.cf",
+                              ours.instance().dir().read("main.cf") + with_access(access));
+  REQUIRE(ours.start().exit_status == 0);
+
+  std::vector<std::string> theirs_replies = run_dialogue(oracle.port());
+  std::vector<std::string> our_replies = run_dialogue(ours.port());
+  REQUIRE(theirs_replies.size() == our_replies.size());
+  for (std::size_t i = 0; i < our_replies.size(); ++i) CHECK(our_replies[i] == theirs_replies[i]);
+
+  // Wait until both logs hold all the lines (postlogd writes asynchronously).
+  std::vector<std::string> theirs_log, our_log;
+  master_test::eventually([&] {
+    theirs_log = policy_lines(oracle.log());
+    our_log = policy_lines(ours.log());
+    return theirs_log.size() >= 12 && our_log.size() >= theirs_log.size();
+  });
+  INFO("their log:\n" << oracle.log());
+  REQUIRE(our_log.size() == theirs_log.size());
+  for (std::size_t i = 0; i < our_log.size(); ++i) CHECK(our_log[i] == theirs_log[i]);
+}
