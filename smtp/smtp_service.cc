@@ -3,10 +3,12 @@
 #include <netinet/in.h>
 #include <resolv.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "libmail/delivery_log.h"
 #include "libmail/queue_file.h"
+#include "libmail/service_client.h"
 #include "libmail/single_server.h"
 #include "libutil/log.h"
 #include "smtp/next_hop.h"
@@ -48,6 +50,61 @@ mail::RecipientResult to_result(const mail::DeliveryRecipient& rcpt, const Failu
   return r;
 }
 
+// A shared session's description for scache: where it goes and what the
+// server announced, so a process that takes it need not say EHLO again.
+std::string encode_prop(const Session& s) {
+  const Target& t = s.target();
+  const Features& f = s.features;
+  int bits = (f.esmtp ? 1 : 0) | (f.pipelining ? 2 : 0) | (f.size ? 4 : 0) |
+             (f.eightbitmime ? 8 : 0) | (f.dsn ? 16 : 0) | (f.starttls ? 32 : 0) |
+             (f.smtputf8 ? 64 : 0) | (f.auth ? 128 : 0);
+  char times[64];
+  std::snprintf(times, sizeof times, "%.6f", s.connected_at);
+  return t.hostname + ";" + t.address + ";" + std::to_string(t.port) + ";" +
+         std::to_string(t.family) + ";" + std::to_string(bits) + ";" +
+         std::to_string(f.size_limit) + ";" + times + ";" + std::to_string(s.use_count) + ";" +
+         f.auth_mechanisms;
+}
+
+struct SharedProp {
+  Target target;
+  Features features;
+  double connected_at = 0;
+  long use_count = 0;
+};
+
+std::optional<SharedProp> decode_prop(const std::string& prop) {
+  std::vector<std::string> f;
+  size_t at = 0;
+  for (int i = 0; i < 8; ++i) {
+    size_t semi = prop.find(';', at);
+    if (semi == std::string::npos) return std::nullopt;
+    f.push_back(prop.substr(at, semi - at));
+    at = semi + 1;
+  }
+  f.push_back(prop.substr(at));
+  SharedProp p;
+  try {
+    p.target = Target{f[0], f[1], std::stoi(f[3]), std::stoi(f[2]), 0};
+    int bits = std::stoi(f[4]);
+    p.features.esmtp = bits & 1;
+    p.features.pipelining = bits & 2;
+    p.features.size = bits & 4;
+    p.features.eightbitmime = bits & 8;
+    p.features.dsn = bits & 16;
+    p.features.starttls = bits & 32;
+    p.features.smtputf8 = bits & 64;
+    p.features.auth = bits & 128;
+    p.features.size_limit = std::stoll(f[5]);
+    p.connected_at = std::stod(f[6]);
+    p.use_count = std::stol(f[7]);
+  } catch (...) {
+    return std::nullopt;  // not ours: ignore it
+  }
+  p.features.auth_mechanisms = f[8];
+  return p;
+}
+
 }  // namespace
 
 SmtpService::SmtpService(Protocol protocol) : protocol_(protocol) {}
@@ -63,6 +120,9 @@ void SmtpService::init(mail::Daemon& daemon) {
   auto sasl = SaslClient::create(daemon.config, protocol_ == Protocol::kLmtp ? "lmtp" : "smtp");
   if (!sasl) util::msg_fatal(sasl.error().message);
   sasl_ = std::move(*sasl);
+  long cache_timeout = daemon.config.get_time("connection_cache_protocol_timeout");
+  scache_.emplace(mail::service_path("private", "scache"),
+                  std::chrono::seconds(cache_timeout > 0 ? cache_timeout : 5));
   for (const char* name : {"sasl_password_maps", "tls_policy_maps"})
     for (const auto& table : daemon.config.get_list(settings_.prefix + name))
       if (auto dict = util::dict_open(table)) watched_.push_back(std::move(*dict));
@@ -85,22 +145,49 @@ void SmtpService::shutdown() {
   }
 }
 
-std::optional<Session> SmtpService::take_cached(const std::string& key) {
-  if (!cached_) return std::nullopt;
-  std::optional<Session> s = std::move(cached_);
-  cached_.reset();
+bool SmtpService::usable(Session& s) const {
   double now = mail::now_seconds();
-  bool usable = s->cache_key == key && !s->broken &&
-                now - s->idle_since <= static_cast<double>(settings_.cache_time_limit.count()) &&
-                now - s->connected_at <= static_cast<double>(settings_.reuse_time_limit.count()) &&
-                (settings_.reuse_count_limit <= 0 || s->use_count < settings_.reuse_count_limit);
+  bool ok = !s.broken &&
+            now - s.idle_since <= static_cast<double>(settings_.cache_time_limit.count()) &&
+            now - s.connected_at <= static_cast<double>(settings_.reuse_time_limit.count()) &&
+            (settings_.reuse_count_limit <= 0 || s.use_count < settings_.reuse_count_limit);
   // A server that closed (or said 421) while we were idle is readable now.
-  if (usable) {
-    auto readable = s->stream().readable(std::chrono::milliseconds(0));
-    usable = readable && !*readable;
+  if (ok) {
+    auto readable = s.stream().readable(std::chrono::milliseconds(0));
+    ok = readable && !*readable;
   }
-  if (!usable) {
+  return ok;
+}
+
+std::optional<Session> SmtpService::take_cached(const std::string& key) {
+  if (cached_ && cached_->cache_key == key) {
+    std::optional<Session> s = std::move(cached_);
+    cached_.reset();
+    if (usable(*s)) return s;
     s->quit();
+  }
+  return take_shared(key);
+}
+
+std::optional<Session> SmtpService::take_shared(const std::string& key) {
+  if (!scache_ || scache_failed_) return std::nullopt;
+  auto found = scache_->find_dest(settings_.name + ":" + key);
+  if (!found) {
+    scache_failed_ = true;  // no scache service: this process stops asking
+    return std::nullopt;
+  }
+  if (!*found) return std::nullopt;
+  auto prop = decode_prop((*found)->endp_prop);
+  if (!prop) return std::nullopt;
+  Session s(util::Stream(std::move((*found)->fd), settings_.timeouts.helo), prop->target, false,
+            settings_);
+  s.features = prop->features;
+  s.connected_at = prop->connected_at;
+  s.use_count = prop->use_count;
+  s.idle_since = mail::now_seconds();
+  s.cache_key = key;
+  if (!usable(s)) {
+    s.quit();
     return std::nullopt;
   }
   return s;
@@ -113,8 +200,25 @@ void SmtpService::keep_or_close(std::optional<Session>& session) {
     session.reset();
     return;
   }
-  shutdown();  // one idle session per process
   session->idle_since = mail::now_seconds();
+  // A plaintext, unauthenticated session goes to the shared cache, where
+  // any smtp process finds it; TLS state cannot travel with the fd.
+  if (scache_ && !scache_failed_ && !session->tls_active && !session->authenticated &&
+      session->stream().buffered() == 0) {
+    const Target& t = session->target();
+    std::string endp = settings_.name + ":" + t.address + ":" + std::to_string(t.port);
+    auto saved = scache_->save_endp(settings_.cache_time_limit, endp, encode_prop(*session),
+                                    session->stream().fd());
+    if (saved)
+      saved = scache_->save_dest(settings_.cache_time_limit,
+                                 settings_.name + ":" + session->cache_key, "", endp);
+    if (saved) {
+      session.reset();  // the cache holds its own copy of the socket
+      return;
+    }
+    scache_failed_ = true;
+  }
+  shutdown();  // one idle session per process
   cached_ = std::move(session);
   session.reset();
 }
@@ -185,6 +289,7 @@ mail::DeliveryReply SmtpService::deliver(const mail::DeliveryRequest& request) {
   std::vector<std::optional<Failure>> last_outcome(n);
   std::vector<double> connected(n, 0);
   std::vector<bool> server_dsn(n, false);
+  std::vector<long> conn_use(n, 0);
   std::optional<Failure> last_failure;
 
   auto finish = [&]() {
@@ -202,8 +307,11 @@ mail::DeliveryReply SmtpService::deliver(const mail::DeliveryRequest& request) {
       t.agent_start = agent_start;
       t.connected = connected[i] > 0 ? connected[i] : agent_start;
       t.done = mail::now_seconds();
+      // Postfix names a reused connection: "relay=..., conn_use=2, delay=...".
+      std::string relay = f.relay;
+      if (conn_use[i] > 1 && relay != "none") relay += ", conn_use=" + std::to_string(conn_use[i]);
       util::msg_info(
-          mail::format_delivery_log(request.queue_id, rcpt.address, rcpt.orig_rcpt, f.relay, t, r));
+          mail::format_delivery_log(request.queue_id, rcpt.address, rcpt.orig_rcpt, relay, t, r));
       reply.results.push_back(std::move(r));
     }
     return reply;
@@ -293,6 +401,7 @@ mail::DeliveryReply SmtpService::deliver(const mail::DeliveryRequest& request) {
         size_t i = pending[k];
         const Failure& f = tr.outcomes[k];
         connected[i] = ready_at;
+        conn_use[i] = session->use_count;
         server_dsn[i] = session->features.dsn;
         if (!f.soft() || final_server) {
           final_outcome[i] = f;

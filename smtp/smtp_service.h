@@ -4,7 +4,8 @@
 // (next_hop.h), talks to them (smtp_session.h, smtp_transaction.h, TLS and
 // AUTH), logs Postfix's "to=<...>, relay=..., status=..." line per
 // recipient and keeps an idle session for the next request to the same
-// next hop (smtp_connection_cache_*).
+// next hop (smtp_connection_cache_*): in this process, and for plaintext
+// sessions through the scache service so any smtp process can reuse them.
 // Users: main.cc (run). Integration tests: tests/integration/smtp_*_test.cc.
 // Easy to get wrong: a recipient that a server refused with 4xx may still
 // get through a later MX; only the last server's answer is final; and an
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "libmail/delivery_request.h"
+#include "libmail/scache_client.h"
 #include "libutil/dict.h"
 #include "smtp/smtp_session.h"
 #include "smtp/smtp_settings.h"
@@ -47,7 +49,11 @@ class SmtpService {
 
  private:
   struct Attempt;
+  // An idle session for `key`: this process's own, else one from the
+  // scache service (any smtp process may have left it there).
   std::optional<Session> take_cached(const std::string& key);
+  std::optional<Session> take_shared(const std::string& key);
+  bool usable(Session& session) const;
   void keep_or_close(std::optional<Session>& session);
   std::optional<Failure> open(Session& session, const std::string& nexthop,
                               const mail::DeliveryRequest& request);
@@ -60,6 +66,8 @@ class SmtpService {
   std::unique_ptr<TlsClient> tls_;
   std::unique_ptr<SaslClient> sasl_;
   std::optional<Session> cached_;
+  std::optional<mail::ScacheClient> scache_;
+  bool scache_failed_ = false;
   std::vector<std::unique_ptr<util::Dict>> watched_;
 };
 

@@ -80,7 +80,8 @@ class Session {
   bool broken = false;  // I/O error, timeout or 421: never reuse
   bool tls_active = false;
   bool tls_verified = false;
-  double connected_at = 0;  // mail::now_seconds()
+  bool authenticated = false;  // AUTH succeeded: never handed to the shared cache
+  double connected_at = 0;     // mail::now_seconds()
   double idle_since = 0;
   long use_count = 0;
   std::string cache_key;

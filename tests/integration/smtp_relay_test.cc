@@ -3,6 +3,7 @@
 // on a whole instance running the default master.cf (smtp chrooted as
 // Debian ships it), as root. Checks what an administrator sees: the log
 // line, the queue, the bounce in the sender's mailbox, what the server got.
+#include <algorithm>
 #include <catch.hpp>
 #include <regex>
 #include <string>
@@ -128,4 +129,56 @@ TEST_CASE("a 5xx reply to RCPT bounces the recipient to the sender with the remo
         std::string::npos);
   CHECK(box.find("Diagnostic-Code: smtp; 550 5.1.1 <nosuch@example.org>") != std::string::npos);
   CHECK(box.find("Status: 5.1.1") != std::string::npos);
+}
+
+TEST_CASE("a second message to the same relay reuses the open connection (conn_use=2)", "[smtp]") {
+  if (skip()) return;
+  smtp_test::ScriptedServer server([](const std::string&) { return std::string("250 2.1.5 Ok"); });
+  // Long enough that the second message finds the idle connection even on
+  // a busy machine (scache caps the time at connection_cache_ttl_limit).
+  Pipeline p("relayhost = [127.0.0.1]:" + std::to_string(server.port()) +
+             "\nsmtp_connection_cache_time_limit = 20s\nconnection_cache_ttl_limit = 20s\n");
+  REQUIRE(p.start().exit_status == 0);
+  REQUIRE(p.sendmail({"-f", "root", "one@example.org"}, kMessage).exit_status == 0);
+  REQUIRE(p.instance().log_has("to=<one@example.org>"));
+  REQUIRE(p.sendmail({"-f", "root", "two@example.org"}, kMessage).exit_status == 0);
+  bool second = master_test::eventually(
+      [&] { return p.instance().log().find("to=<two@example.org>") != std::string::npos; },
+      std::chrono::seconds(20));
+  std::string log = p.instance().log();
+  INFO(log);
+  REQUIRE(second);
+  CHECK(server.connections() == 1);
+  CHECK(server.messages().size() == 2);
+  auto lines = smtp_test::log_lines(log, "to=<two@example.org>");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("relay=127.0.0.1[127.0.0.1]:" + std::to_string(server.port()) +
+                      ", conn_use=2, delay=") != std::string::npos);
+  CHECK(lines[0].find("status=sent (250 2.0.0 Ok: queued as SCRIPT1)") != std::string::npos);
+  auto cmds = server.commands();
+  CHECK(std::count_if(cmds.begin(), cmds.end(),
+                      [](const std::string& c) { return c.rfind("EHLO", 0) == 0; }) == 1);
+}
+
+TEST_CASE("when the relayhost is down, smtp_fallback_relay takes the mail", "[smtp]") {
+  if (skip()) return;
+  test::TempDir dumps;
+  int dead = master_test::free_port();
+  int port = master_test::free_port();
+  smtp_test::Sink sink(port, dumps.file("sink"));
+  REQUIRE(sink.running());
+  Pipeline p("relayhost = [127.0.0.1]:" + std::to_string(dead) +
+             "\nsmtp_fallback_relay = [127.0.0.1]:" + std::to_string(port) + "\n");
+  REQUIRE(p.start().exit_status == 0);
+  REQUIRE(p.sendmail({"-f", "root", "far@example.org"}, kMessage).exit_status == 0);
+  bool sent = p.instance().log_has("status=sent");
+  std::string log = p.instance().log();
+  INFO(log);
+  REQUIRE(sent);
+  CHECK(log.find("connect to 127.0.0.1[127.0.0.1]:" + std::to_string(dead) +
+                 ": Connection refused") != std::string::npos);
+  CHECK(log.find("to=<far@example.org>, relay=127.0.0.1[127.0.0.1]:" + std::to_string(port) +
+                 ", delay=") != std::string::npos);
+  REQUIRE(p.wait_queue_empty());
+  CHECK(sink.dumps().size() == 1);
 }
