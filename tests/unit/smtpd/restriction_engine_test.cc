@@ -382,3 +382,28 @@ TEST_CASE("reject_sender_login_mismatch compares smtpd_sender_login_maps with th
   CHECK(f.reply_line(f.rcpt(*r, "bob@example.test")) ==
         "553 5.7.1 <nobody@example.org>: Sender address rejected: not owned by user bob");
 }
+
+TEST_CASE("mynetworks from a file and a table, and mynetworks_style when it is unset",
+          "[smtpd][restrictions]") {
+  Fixture f;
+  std::string file = f.dir.write("nets", "# trusted\n192.0.2.0/25 !192.0.2.128/25\n");
+  std::string cidr = f.dir.write("nets.cidr", "198.51.100.0/24 yes\n");
+  f.config.set_override("mynetworks", file + " cidr:" + cidr);
+  auto r = f.engine();
+  f.session.client.addr = "192.0.2.7";
+  CHECK_FALSE(f.rcpt(*r, "x@elsewhere.example"));
+  f.session.client.addr = "198.51.100.9";
+  CHECK_FALSE(f.rcpt(*r, "x@elsewhere.example"));
+  f.session.client.addr = "192.0.2.200";
+  CHECK(f.rcpt(*r, "x@elsewhere.example"));
+
+  Fixture g;
+  g.config.clear_override("mynetworks");
+  g.config.set_override("mynetworks_style", "host");
+  auto r2 = g.engine();
+  g.session.client.addr = "127.0.0.1";
+  CHECK_FALSE(g.rcpt(*r2, "x@elsewhere.example"));
+  g.session.client.addr = "127.0.0.5";  // same /8, but "host" trusts only our addresses
+  CHECK(g.reply_line(g.rcpt(*r2, "x@elsewhere.example")) ==
+        "454 4.7.1 <x@elsewhere.example>: Relay access denied");
+}
