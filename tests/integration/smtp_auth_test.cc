@@ -123,3 +123,48 @@ TEST_CASE("a wrong SASL password defers with the server's 535 until the table is
   REQUIRE(master_test::eventually([&] { return sink.dumps().size() == 1; }));
   CHECK(provider.log().find("sasl_username=alice@example.test") != std::string::npos);
 }
+
+TEST_CASE("verify needs a certificate naming the server; smtp_tls_policy_maps can say which",
+          "[smtp][sasl][slow]") {
+  if (skip()) return;
+  test::TempDir work;
+  int sink_port = master_test::free_port();
+  smtp_test::Sink sink(sink_port, work.file("sink"));
+  REQUIRE(sink.running());
+  smtp_test::Provider provider("alice", "example.test", "s3cret", sink_port);
+  INFO(provider.start_output());
+  REQUIRE(provider.ok());
+  const std::string hop = "[127.0.0.1]:" + std::to_string(provider.port());
+  // The certificate names provider.example.test, not 127.0.0.1: verify
+  // fails until the policy table says which name to expect.
+  work.write("tls_policy", hop + " verify\n");
+  std::string config = recipe(provider.port(), work.file("sasl_passwd"), provider.ca().cert) +
+                       "smtp_tls_policy_maps = hash:" + work.file("tls_policy") + "\n";
+  Pipeline p(config);
+  write_passwd(p, work, provider.port(), "s3cret");
+  auto postmap = [&] {
+    return test::run(
+        {test::command("postmap"), "-c", p.config_dir(), "hash:" + work.file("tls_policy")});
+  };
+  REQUIRE(postmap().exit_status == 0);
+  REQUIRE(p.start().exit_status == 0);
+  REQUIRE(p.sendmail({"-f", "root", "far@example.org"}, kMessage).exit_status == 0);
+  bool deferred = p.instance().log_has("status=deferred");
+  INFO(p.instance().log());
+  REQUIRE(deferred);
+  CHECK(p.instance().log().find("dsn=4.7.5, status=deferred (Server certificate not verified)") !=
+        std::string::npos);
+  CHECK(sink.dumps().empty());
+
+  work.write("tls_policy", hop + " verify match=provider.example.test\n");
+  REQUIRE(postmap().exit_status == 0);
+  test::run({test::command("postqueue"), "-c", p.config_dir(), "-f"});
+  bool sent = master_test::eventually(
+      [&] { return p.instance().log().find("status=sent") != std::string::npos; },
+      std::chrono::seconds(30));
+  INFO(p.instance().log());
+  REQUIRE(sent);
+  CHECK(p.instance().log().find("Verified TLS connection established to 127.0.0.1[127.0.0.1]:" +
+                                std::to_string(provider.port())) != std::string::npos);
+  REQUIRE(master_test::eventually([&] { return sink.dumps().size() == 1; }));
+}
