@@ -2,6 +2,8 @@
 #include "smtpd/restriction_reply.h"
 
 #include <cctype>
+#include <functional>
+#include <optional>
 
 #include "libutil/log.h"
 
@@ -117,6 +119,48 @@ std::string whatsup_line(const Session& session, std::string_view whatsup, std::
   if (recipient) out += " to=<" + *recipient + ">";
   out += esmtp ? " proto=ESMTP" : " proto=SMTP";
   if (session.helo_name) out += " helo=<" + *session.helo_name + ">";
+  return out;
+}
+
+std::string expand_template(
+    std::string_view tpl,
+    const std::function<std::optional<std::string>(std::string_view)>& lookup) {
+  std::string out;
+  for (std::size_t i = 0; i < tpl.size(); ++i) {
+    if (tpl[i] != '$' || i + 1 >= tpl.size()) {
+      out += tpl[i];
+      continue;
+    }
+    if (tpl[i + 1] == '{') {
+      // find the matching brace
+      int depth = 0;
+      std::size_t j = i + 1;
+      for (; j < tpl.size(); ++j) {
+        if (tpl[j] == '{') ++depth;
+        if (tpl[j] == '}' && --depth == 0) break;
+      }
+      std::string_view inner = tpl.substr(i + 2, j - i - 2);
+      i = j;
+      std::size_t op = inner.find_first_of("?:");
+      std::string_view name = inner.substr(0, op);
+      auto value = lookup(name);
+      bool has = value && !value->empty();
+      if (op == std::string_view::npos) {
+        if (value) out += *value;
+      } else if (inner[op] == '?') {
+        if (has) out += expand_template(inner.substr(op + 1), lookup);
+      } else {
+        out += has ? *value : expand_template(inner.substr(op + 1), lookup);
+      }
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < tpl.size() && (std::isalnum(static_cast<unsigned char>(tpl[j])) || tpl[j] == '_'))
+      ++j;
+    auto value = lookup(tpl.substr(i + 1, j - i - 1));
+    if (value) out += *value;
+    i = j - 1;
+  }
   return out;
 }
 

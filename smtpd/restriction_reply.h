@@ -9,6 +9,8 @@
 // the session has them.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,5 +54,12 @@ SmtpReply make_reply(int code, std::string_view dsn, std::string_view text, bool
 // which during an EHLO that is being refused is still the old one.
 std::string whatsup_line(const Session& session, std::string_view whatsup, std::string_view where,
                          std::string_view text, const std::string* recipient, bool esmtp);
+
+// RBL reply templates (default_rbl_reply, rbl_reply_maps): $name, ${name},
+// ${name?text} (text when name is non-empty), ${name:text} (otherwise).
+// `lookup` answers nullopt for unknown names, which expand to nothing.
+std::string expand_template(
+    std::string_view tpl,
+    const std::function<std::optional<std::string>(std::string_view)>& lookup);
 
 }  // namespace smtpd

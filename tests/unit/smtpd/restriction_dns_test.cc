@@ -5,6 +5,7 @@
 #include <catch.hpp>
 
 #include "smtpd/restriction_hostname.h"
+#include "smtpd/restriction_reply.h"
 #include "tests/unit/smtpd/restriction_fixture.h"
 
 TEST_CASE("RBL query names reverse IPv4 octets and IPv6 nibbles", "[smtpd][dns]") {
@@ -38,4 +39,26 @@ TEST_CASE("host name syntax as Postfix judges it", "[smtpd][dns]") {
   CHECK_FALSE(smtpd::valid_mailhost_addr("::1"));
   CHECK(smtpd::drop_trailing_dot("a.example.") == "a.example");
   CHECK(smtpd::drop_trailing_dot("a.example..") == "a.example..");
+}
+
+TEST_CASE("the default RBL reply template expands as Postfix's", "[smtpd][dns]") {
+  rtest::Fixture f;
+  auto tpl = f.config.try_get("default_rbl_reply");
+  REQUIRE(tpl);
+  auto lookup = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "rbl_code") return "554";
+    if (name == "rbl_class") return "Client host";
+    if (name == "rbl_what") return "192.0.2.10";
+    if (name == "rbl_domain") return "zen.example";
+    if (name == "rbl_reason") return "listed for spam";
+    return std::nullopt;
+  };
+  CHECK(smtpd::expand_template(*tpl, lookup) ==
+        "554 Service unavailable; Client host [192.0.2.10] blocked using zen.example; listed "
+        "for spam");
+  auto no_reason = [&](std::string_view name) -> std::optional<std::string> {
+    return name == "rbl_reason" ? std::optional<std::string>("") : lookup(name);
+  };
+  CHECK(smtpd::expand_template(*tpl, no_reason) ==
+        "554 Service unavailable; Client host [192.0.2.10] blocked using zen.example");
 }
