@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <resolv.h>
+#include <signal.h>
 
 #include <cstdio>
 #include <cstring>
@@ -233,7 +234,18 @@ std::optional<Failure> SmtpService::open(Session& session, const std::string& ne
     session.quit();
     return make_failure("4.3.0", "TLS policy lookup error", session.relay());
   }
-  if (auto f = tls_->start(session, *policy, settings_)) return f;
+  if (auto f = tls_->start(session, *policy, settings_)) {
+    // Opportunistic TLS that failed in the handshake: a new connection
+    // without TLS, as Postfix retries in plaintext at level may.
+    if (policy->level != TlsLevel::kMay || !session.broken) return f;
+    util::msg_info(f->text + "; retrying without TLS");
+    auto plain = connect_session(session.target(), false, settings_);
+    if (!plain) return plain.error();
+    plain->cache_key = session.cache_key;
+    session = std::move(*plain);
+    if (auto g = session.greet()) return g;
+    if (auto g = session.ehlo()) return g;
+  }
   return authenticate(session, nexthop, request);
 }
 
@@ -422,6 +434,9 @@ mail::DeliveryReply SmtpService::deliver(const mail::DeliveryRequest& request) {
 int run(int argc, char** argv) {
   const std::string name = base_name(argc > 0 ? argv[0] : "smtp");
   const Protocol protocol = name == "lmtp" ? Protocol::kLmtp : Protocol::kSmtp;
+  // A server that hangs up while we write (a TLS handshake, a pipelined
+  // batch) must give EPIPE, not kill the process.
+  ::signal(SIGPIPE, SIG_IGN);
   SmtpService service(protocol);
   mail::ServerHooks hooks;
   hooks.pre_jail = [&](mail::Daemon& daemon) { service.init(daemon); };

@@ -136,6 +136,11 @@ class ScriptedServer {
           messages_.push_back(body);
         }
         reply = "250 2.0.0 Ok: queued as SCRIPT1\r\n";
+      } else if (verb == "STAR") {
+        // STARTTLS accepted, then the "TLS" server hangs up: a failed
+        // handshake for the client.
+        c.write("220 2.0.0 Ready to start TLS\r\n");
+        return;
       } else if (verb == "QUIT") {
         c.write("221 2.0.0 Bye\r\n");
         return;

@@ -208,3 +208,20 @@ TEST_CASE("lmtp delivers over a UNIX socket named by transport_maps, one reply p
   std::lock_guard<std::mutex> lock(mu);
   CHECK(std::find(seen.begin(), seen.end(), "LHLO mx.example.test") != seen.end());
 }
+
+TEST_CASE("at level may a failed TLS handshake is retried in plaintext", "[smtp]") {
+  if (test::skip_unless_root("a whole instance switches users")) return;
+  smtp_test::ScriptedServer server([](const std::string&) { return std::string("250 2.1.5 Ok"); },
+                                   "250-PIPELINING\r\n250-STARTTLS\r\n");
+  Pipeline p("relayhost = [127.0.0.1]:" + std::to_string(server.port()) +
+             "\nsmtp_tls_security_level = may\n");
+  REQUIRE(p.start().exit_status == 0);
+  REQUIRE(p.sendmail({"-f", "root", "far@example.org"}, kMessage).exit_status == 0);
+  bool sent = p.instance().log_has("status=sent");
+  std::string log = p.instance().log();
+  INFO(log);
+  REQUIRE(sent);
+  CHECK(log.find("Cannot start TLS: handshake failure; retrying without TLS") != std::string::npos);
+  CHECK(server.connections() == 2);
+  CHECK(server.messages().size() == 1);
+}
