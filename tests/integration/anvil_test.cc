@@ -64,3 +64,17 @@ TEST_CASE("anvil logs its statistics lines when it exits at reload", "[anvil][ma
   CHECK(inst.log_has("]: statistics: max cache size 2 at "));
   CHECK(inst.log().find("max recipient rate") == std::string::npos);
 }
+
+TEST_CASE("anvil logs its statistics every anvil_status_update_time while it runs",
+          "[anvil][master][slow]") {
+  if (test::skip_unless_root("master chroots anvil")) return;
+  AnvilSetup setup("anvil_status_update_time = 1s\n");
+  auto a = setup.client();
+  REQUIRE(a.connect("smtp", "127.0.0.5"));
+  // The connection stays open: these come from the timer, not from an exit.
+  CHECK(setup.inst().log_has("]: statistics: max connection count 1 for (smtp:127.0.0.5) at "));
+  CHECK(setup.inst().log_has("]: statistics: max cache size 1 at "));
+  // Reported extremes start afresh: a second report needs new events.
+  REQUIRE(a.connect("smtp", "127.0.0.5"));
+  CHECK(setup.inst().log_has("]: statistics: max connection count 2 for (smtp:127.0.0.5) at "));
+}
