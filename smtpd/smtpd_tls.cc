@@ -3,6 +3,8 @@
 // Received header comments.
 #include "smtpd/smtpd_tls.h"
 
+#include <chrono>
+
 #include "libmail/tls_params.h"
 #include "libutil/log.h"
 #include "libutil/tls.h"
@@ -35,8 +37,9 @@ class ServerTls final : public SmtpdTls {
   bool ask_ccert = false;
   bool received_header = false;
   long loglevel = 0;
-  std::unique_ptr<util::TlsContext> ctx;  // null: local problem (or level none)
-  util::TlsInfo last;                     // the current session's handshake
+  std::chrono::seconds handshake_timeout{300};  // smtpd_starttls_timeout
+  std::unique_ptr<util::TlsContext> ctx;        // null: local problem (or level none)
+  util::TlsInfo last;                           // the current session's handshake
 
   bool available() const override { return level != Level::kNone; }
   bool required() const override { return level == Level::kEncrypt; }
@@ -52,7 +55,11 @@ class ServerTls final : public SmtpdTls {
       return util::fail_kind(util::ErrorKind::kMalformed,
                              "plaintext input pipelined after STARTTLS");
     if (loglevel >= 2) util::msg_info("setting up TLS connection from " + session.client.namaddr());
+    // The handshake has its own deadline; the session's comes back after.
+    auto saved_timeout = stream.timeout();
+    stream.set_timeout(handshake_timeout);
     auto info = util::tls_accept(stream, *ctx);
+    stream.set_timeout(saved_timeout);
     if (!info) {
       const auto& err = info.error();
       std::string why = err.kind == util::ErrorKind::kEof       ? "lost connection"
@@ -210,6 +217,9 @@ util::Result<std::unique_ptr<SmtpdTls>> SmtpdTls::create(const conf::Config& con
   auto loglevel = config.try_get_int("smtpd_tls_loglevel");
   if (!loglevel) return std::unexpected(loglevel.error());
   tls->loglevel = *loglevel;
+  auto handshake_timeout = config.try_get_time("smtpd_starttls_timeout");
+  if (!handshake_timeout) return std::unexpected(handshake_timeout.error());
+  tls->handshake_timeout = std::chrono::seconds(*handshake_timeout);
 
   // Configuration syntax errors are fatal for the caller; a certificate or
   // key that cannot be read only disables TLS, as Postfix does.

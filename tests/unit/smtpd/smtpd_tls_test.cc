@@ -293,3 +293,20 @@ TEST_CASE("smtpd TLS logs a handshake that fails", "[smtpd][tls]") {
   CHECK(r.error().kind == util::ErrorKind::kEof);
   CHECK(log.contains("SSL_accept error from localhost[127.0.0.1]: lost connection"));
 }
+
+TEST_CASE("smtpd TLS handshake has the smtpd_starttls_timeout deadline", "[smtpd][tls]") {
+  Fixture f;
+  f.config.set_override("smtpd_starttls_timeout", "1s");
+  auto tls = f.create();
+  auto session = localhost_session();
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  util::Stream server(util::Fd(sv[0]), 60s);
+  util::Fd silent_client(sv[1]);
+  auto start = std::chrono::steady_clock::now();
+  auto r = tls->start(server, session);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == util::ErrorKind::kTimeout);
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+  CHECK(server.timeout() == 60s);  // the session's own deadline is back
+}
