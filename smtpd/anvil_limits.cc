@@ -66,6 +66,7 @@ class AnvilLimitsImpl final : public AnvilLimits {
   }
 
   std::optional<SmtpReply> on_mail(const Session& s) override {
+    settle_tls(s);
     if (limits_.message <= 0 || exempt(s)) return std::nullopt;
     auto rate = checked(anvil_.message(s.service_name, s.client.addr));
     if (rate <= limits_.message) return std::nullopt;
@@ -75,6 +76,7 @@ class AnvilLimitsImpl final : public AnvilLimits {
   }
 
   std::optional<SmtpReply> on_rcpt(const Session& s) override {
+    settle_tls(s);
     if (limits_.recipient <= 0 || exempt(s)) return std::nullopt;
     auto rate = checked(anvil_.recipient(s.service_name, s.client.addr));
     if (rate <= limits_.recipient) return std::nullopt;
@@ -86,13 +88,17 @@ class AnvilLimitsImpl final : public AnvilLimits {
   std::optional<SmtpReply> on_starttls(const Session& s) override {
     if (limits_.newtls <= 0 || exempt(s)) return std::nullopt;
     auto rate = checked(anvil_.newtls_report(s.service_name, s.client.addr));
-    if (rate <= limits_.newtls) return std::nullopt;
+    if (rate <= limits_.newtls) {
+      tls_pending_ = true;
+      return std::nullopt;
+    }
     util::msg_warn("Refusing STARTTLS request from " + s.client.namaddr() + " for service " +
                    s.service_name);
     return SmtpReply{454, "4.7.0", "Error: too many new TLS sessions from " + s.client.namaddr()};
   }
 
   std::optional<SmtpReply> on_tls_handshake(const Session& s) override {
+    tls_pending_ = false;
     if (limits_.newtls <= 0 || exempt(s)) return std::nullopt;
     auto rate = checked(anvil_.newtls(s.service_name, s.client.addr));
     if (rate <= limits_.newtls) return std::nullopt;
@@ -103,6 +109,7 @@ class AnvilLimitsImpl final : public AnvilLimits {
   }
 
   std::optional<SmtpReply> on_auth(const Session& s) override {
+    settle_tls(s);
     if (limits_.auth <= 0 || exempt(s)) return std::nullopt;
     auto rate = checked(anvil_.auth(s.service_name, s.client.addr));
     if (rate <= limits_.auth) return std::nullopt;
@@ -111,7 +118,8 @@ class AnvilLimitsImpl final : public AnvilLimits {
     return SmtpReply{450, "4.7.1", "Error: too many AUTH commands from " + s.client.addr};
   }
 
-  void on_disconnect(const Session&) override {
+  void on_disconnect(const Session& s) override {
+    settle_tls(s);
     // Undo exactly what on_connect registered, whatever the session looks
     // like now.
     if (!connected_) return;
@@ -121,6 +129,15 @@ class AnvilLimitsImpl final : public AnvilLimits {
   }
 
  private:
+  // A STARTTLS that was let through but whose handshake was never reported
+  // (an engine that does not call on_tls_handshake): count the session at
+  // the next event, so the limit still bites at the next STARTTLS.
+  void settle_tls(const Session& s) {
+    if (!tls_pending_) return;
+    tls_pending_ = false;
+    checked(anvil_.newtls(s.service_name, s.client.addr));
+  }
+
   // A rate from anvil, or 0 (no limit) when anvil cannot be reached.
   long checked(const util::Result<long>& rate) {
     if (rate) return *rate;
@@ -150,6 +167,7 @@ class AnvilLimitsImpl final : public AnvilLimits {
   std::optional<std::pair<std::string, std::string>> connected_;
   std::string exempt_key_;
   bool exempt_ = false;
+  bool tls_pending_ = false;
 };
 
 }  // namespace

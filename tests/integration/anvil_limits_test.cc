@@ -159,6 +159,26 @@ TEST_CASE("smtpd's rate limits refuse with Postfix's replies and warnings",
     CHECK(log.contains(
         "warning: Refusing STARTTLS request from unknown[127.0.0.2] for service smtp"));
   }
+  SECTION("new TLS sessions, with an engine that never reports the handshake") {
+    auto limits = smtpd::AnvilLimits::create(
+        limits_config("smtpd_client_new_tls_session_rate_limit", "1"), setup.path());
+    auto view = setup.client();
+    REQUIRE_FALSE(limits->on_connect(s));
+    CHECK_FALSE(limits->on_starttls(s));
+    CHECK_FALSE(limits->on_mail(s));  // the session is counted here
+    CHECK(view.lookup("smtp", "127.0.0.2").value().newtls_rate == 1);
+    limits->on_disconnect(s);
+    REQUIRE_FALSE(limits->on_connect(s));
+    CHECK_FALSE(limits->on_starttls(s));
+    limits->on_disconnect(s);  // or here
+    CHECK(view.lookup("smtp", "127.0.0.2").value().newtls_rate == 2);
+    REQUIRE_FALSE(limits->on_connect(s));
+    auto refused = limits->on_starttls(s);
+    REQUIRE(refused);
+    CHECK(refused->code == 454);
+    limits->on_disconnect(s);
+    CHECK(view.lookup("smtp", "127.0.0.2").value().newtls_rate == 2);
+  }
 }
 
 TEST_CASE("smtpd's rates start afresh after anvil_rate_time_unit",
