@@ -1,5 +1,6 @@
 #include "smtp/smtp_service.h"
 
+#include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include "libmail/service_client.h"
 #include "libmail/single_server.h"
 #include "libutil/log.h"
+#include "libutil/strings.h"
 #include "smtp/next_hop.h"
 #include "smtp/sasl_client.h"
 #include "smtp/smtp_tls.h"
@@ -116,6 +118,12 @@ void SmtpService::init(mail::Daemon& daemon) {
   relayhost_ = daemon.config.get("relayhost");
   // The resolver reads resolv.conf now, before the chroot hides it.
   ::res_init();
+  // Load the name service configuration too (nsswitch.conf, hosts) while
+  // it is visible; getaddrinfo keeps it for the chrooted lookups.
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* warm = nullptr;
+  if (::getaddrinfo("localhost", nullptr, &hints, &warm) == 0) ::freeaddrinfo(warm);
   tls_ = std::make_unique<TlsClient>(daemon.config, settings_.prefix);
   // libsasl2 loads its plugins and the password maps open now, as root.
   auto sasl = SaslClient::create(daemon.config, protocol_ == Protocol::kLmtp ? "lmtp" : "smtp");
@@ -196,7 +204,11 @@ std::optional<Session> SmtpService::take_shared(const std::string& key) {
 
 void SmtpService::keep_or_close(std::optional<Session>& session) {
   if (!session) return;
-  if (session->broken || !settings_.cache_on_demand) {
+  // smtp_connection_cache_destinations names next hops always worth caching.
+  bool listed = false;
+  for (const auto& d : settings_.cache_destinations)
+    if (util::lowercase(d) == util::lowercase(session->cache_key)) listed = true;
+  if (session->broken || (!settings_.cache_on_demand && !listed)) {
     session->quit();
     session.reset();
     return;

@@ -79,6 +79,26 @@ TransactionResult run_transaction(Session& session, const Settings& settings,
     return result;
   }
 
+  // Mail that needs SMTPUTF8 (a non-ASCII address) cannot go to a server
+  // without it.
+  if (request.smtputf8 != 0 && !features.smtputf8) {
+    auto non_ascii = [](std::string_view text) {
+      for (unsigned char c : text)
+        if (c >= 0x80) return true;
+      return false;
+    };
+    bool needed = non_ascii(request.sender);
+    for (const auto* r : recipients) needed = needed || non_ascii(r->address);
+    if (needed) {
+      Failure f;
+      f.dsn = "5.6.7";
+      f.relay = session.relay();
+      f.text = "SMTPUTF8 is required, but was not offered by host " + session.namaddr();
+      fail_open(result, open, f);
+      return result;
+    }
+  }
+
   // MAIL and RCPT: all at once with PIPELINING, else one by one.
   const bool pipelining = features.pipelining;
   if (auto s = session.send(mail_command(request, features), t.mail); !s)

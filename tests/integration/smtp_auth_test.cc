@@ -102,8 +102,8 @@ TEST_CASE("a wrong SASL password defers with the server's 535 until the table is
   INFO(provider.log());
   REQUIRE(deferred);
   std::string log = p.instance().log();
-  CHECK(log.find("status=deferred (SASL authentication failed; server 127.0.0.1[127.0.0.1]:" +
-                 std::to_string(provider.port()) + " said: 535 5.7.8") != std::string::npos);
+  CHECK(log.find("status=deferred (SASL authentication failed; server 127.0.0.1[127.0.0.1] "
+                 "said: 535 5.7.8") != std::string::npos);
   CHECK(log.find("wrong") == std::string::npos);
   REQUIRE(master_test::eventually([&] { return p.queue_count("deferred") == 1; },
                                   std::chrono::seconds(20)));

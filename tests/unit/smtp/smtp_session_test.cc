@@ -249,3 +249,22 @@ TEST_CASE("LMTP: LHLO, and one end-of-data reply per accepted recipient", "[smtp
         "command)");
   CHECK(script.commands()[0] == "LHLO mx.example.test");
 }
+
+TEST_CASE("mail that needs SMTPUTF8 is not offered to a server without it", "[smtp]") {
+  Script script;
+  test::LoopbackServer server([&](test::Connection& c) { script.serve(c); });
+  auto s = settings();
+  auto made = smtp::connect_session(target(server.port()), false, s);
+  REQUIRE(made);
+  REQUIRE_FALSE(made->greet());
+  REQUIRE_FALSE(made->ehlo());
+  auto req = request();
+  req.smtputf8 = 1;
+  req.recipients[0].address = "jos\xc3\xa9@example.org";
+  auto tr = smtp::run_transaction(*made, s, req, all(req), {"body"});
+  for (const auto& o : tr.outcomes) {
+    CHECK(o.dsn == "5.6.7");
+    CHECK(o.text == "SMTPUTF8 is required, but was not offered by host 127.0.0.1[127.0.0.1]");
+  }
+  for (const auto& c : script.commands()) CHECK(c.rfind("MAIL", 0) != 0);
+}
