@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/local.sh: local submission and delivery, Postern beside Postfix.
-#   sudo bench/local.sh [OURS_BUILD_DIR [COUNT]]
+#   sudo bench/local.sh [OURS_BUILD_DIR [COUNT [REPS]]]
 # For each system, on an instance of its own in a temp dir (the default
 # master.cf without the SMTP listener, mailboxes in the temp dir, 10 users):
 #   seq   COUNT sendmail submissions one after the other, then wait until all
@@ -10,17 +10,21 @@
 #         time, until all are in the mailboxes.
 # Prints wall times (submission done / all delivered), the counts found in
 # the mailboxes (must equal what was sent: any loss stops the script) and
-# the ratio ours/Postfix per phase. Root only (instances switch users).
+# the ratio ours/Postfix per phase. Each phase runs REPS times (default 3),
+# ours and Postfix's alternating who goes first; the table shows medians.
+# Root only (instances switch users).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ours_build=${1:-$top/build}
 count=${2:-1000}
+reps=${3:-3}
 users=10
 
 [ "$(id -u)" = 0 ] || { echo "local.sh: run as root" >&2; exit 1; }
 [ -x /usr/sbin/postfix ] || { echo "local.sh: Debian's postfix is not installed (scripts/deps.sh)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/postern-bench-local.XXXXXX)
+chmod 755 "$work"  # the postfix user must reach data_directory
 cleanup() {
   for sys in ours theirs; do
     [ -f "$work/$sys/main.cf" ] && "$(postfix_of $sys)" -c "$work/$sys" stop >/dev/null 2>&1 || true
@@ -107,14 +111,28 @@ run_phase() {  # run_phase SYS PHASE TOTAL PARALLEL -> "submit_secs deliver_secs
   echo "$(echo "$submitted - $start" | bc) $(echo "$done_at - $start" | bc)"
 }
 
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
 setup ours
 setup theirs
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $reps runs per phase, medians in seconds"
 printf '%-6s %-7s %12s %12s %12s %12s %8s\n' phase count "ours-submit" "ours-all" "pfx-submit" "pfx-all" ratio
 for spec in "seq $count 1" "par8 $count 8" "fanin $((count * 2)) 8"; do
   set -- $spec
-  read -r os oa <<<"$(run_phase ours "$1" "$2" "$3")"
-  read -r ts ta <<<"$(run_phase theirs "$1" "$2" "$3")"
-  [ -n "${oa:-}" ] && [ -n "${ta:-}" ] || exit 1
-  printf '%-6s %-7s %12.2f %12.2f %12.2f %12.2f %8.2f\n' "$1" "$2" "$os" "$oa" "$ts" "$ta" \
-    "$(echo "$oa / $ta" | bc -l)"
+  os=() oa=() ts=() ta=()
+  for ((r = 1; r <= reps; r++)); do
+    order="ours theirs"
+    [ $((r % 2)) = 0 ] && order="theirs ours"
+    for sys in $order; do
+      read -r s a <<<"$(run_phase "$sys" "$1" "$2" "$3")"
+      [ -n "${a:-}" ] || exit 1
+      if [ "$sys" = ours ]; then os+=("$s") oa+=("$a"); else ts+=("$s") ta+=("$a"); fi
+      echo "  run $r $sys $1: submitted ${s}s, all delivered ${a}s" >&2
+    done
+  done
+  mos=$(printf '%s\n' "${os[@]}" | median) moa=$(printf '%s\n' "${oa[@]}" | median)
+  mts=$(printf '%s\n' "${ts[@]}" | median) mta=$(printf '%s\n' "${ta[@]}" | median)
+  printf '%-6s %-7s %12.2f %12.2f %12.2f %12.2f %8.2f\n' "$1" "$2" "$mos" "$moa" "$mts" "$mta" \
+    "$(echo "$moa / $mta" | bc -l)"
 done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
