@@ -137,8 +137,8 @@ std::string library_errors() {
     out += ":";
     out += file ? file : "";
     out += ":" + std::to_string(line) + ":";
-    if ((flags & ERR_TXT_STRING) && data) out += data;
-    out += ":";
+    // Postfix's form: "...:FILE:LINE:" plus "DATA:" when there is data.
+    if ((flags & ERR_TXT_STRING) && data && *data) out += std::string(data) + ":";
   }
   return out;
 }

@@ -63,7 +63,7 @@ class ServerTls final : public SmtpdTls {
     if (!info) {
       const auto& err = info.error();
       std::string why = err.kind == util::ErrorKind::kEof       ? "lost connection"
-                        : err.kind == util::ErrorKind::kTimeout ? "timeout"
+                        : err.kind == util::ErrorKind::kTimeout ? "Connection timed out"
                                                                 : "-1";
       util::msg_info("SSL_accept error from " + session.client.namaddr() + ": " + why);
       if (err.kind == util::ErrorKind::kOther) {

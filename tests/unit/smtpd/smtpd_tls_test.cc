@@ -296,6 +296,7 @@ TEST_CASE("smtpd TLS logs a handshake that fails", "[smtpd][tls]") {
 
 TEST_CASE("smtpd TLS handshake has the smtpd_starttls_timeout deadline", "[smtpd][tls]") {
   Fixture f;
+  test::LogCapture log;
   f.config.set_override("smtpd_starttls_timeout", "1s");
   auto tls = f.create();
   auto session = localhost_session();
@@ -309,4 +310,29 @@ TEST_CASE("smtpd TLS handshake has the smtpd_starttls_timeout deadline", "[smtpd
   CHECK(r.error().kind == util::ErrorKind::kTimeout);
   CHECK(std::chrono::steady_clock::now() - start < 10s);
   CHECK(server.timeout() == 60s);  // the session's own deadline is back
+  // Postfix 3.7.11's words.
+  CHECK(log.contains("SSL_accept error from localhost[127.0.0.1]: Connection timed out"));
+}
+
+TEST_CASE("smtpd TLS logs -1 and the library problem for a client that is not speaking TLS",
+          "[smtpd][tls]") {
+  Fixture f;
+  test::LogCapture log;
+  auto tls = f.create();
+  auto session = localhost_session();
+  auto pair = connect_pair();
+  REQUIRE(pair.client.write("GET / HTTP/1.0\r\n\r\n"));
+  REQUIRE(pair.client.flush());
+  REQUIRE_FALSE(tls->start(pair.server, session));
+  CHECK(log.contains("SSL_accept error from localhost[127.0.0.1]: -1"));
+  // As Postfix 3.7.11: "warning: TLS library problem: error:0A00009C:SSL
+  // routines::http request:../ssl/record/ssl3_record.c:341:"
+  bool found = false;
+  for (const auto& line : log.lines()) {
+    if (line.starts_with(
+            "warning: TLS library problem: error:0A00009C:SSL routines::http request:") &&
+        line.ends_with(".c:341:"))
+      found = true;
+  }
+  CHECK(found);
 }
