@@ -339,7 +339,21 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
                is(name, "check_reverse_client_hostname_access") || is(name, "check_helo_access") ||
                is(name, "check_sender_access") || is(name, "check_recipient_access") ||
                is(name, "check_etrn_access")) {
-      status = check_access(c, name, arg, reply_name, reply_class, def_acl);
+      // Each check names what it looked up, whatever list it is in.
+      if (is(name, "check_client_access")) {
+        status = check_access(c, name, arg, s.client.namaddr(), kClassClient, def_acl);
+      } else if (is(name, "check_reverse_client_hostname_access")) {
+        status = check_access(c, name, arg, s.client.reverse_name, kClassReverseClient, def_acl);
+      } else if (is(name, "check_helo_access")) {
+        if (s.helo_name) status = check_access(c, name, arg, *s.helo_name, kClassHelo, def_acl);
+      } else if (is(name, "check_sender_access")) {
+        if (s.sender) status = check_access(c, name, arg, *s.sender, kClassSender, def_acl);
+      } else if (is(name, "check_recipient_access")) {
+        if (c.recipient)
+          status = check_access(c, name, arg, *c.recipient, kClassRecipient, def_acl);
+      } else if (c.etrn_name) {
+        status = check_access(c, name, arg, *c.etrn_name, kClassEtrn, def_acl);
+      }
     } else if (is(name, "reject_rbl_client") || is(name, "reject_rbl")) {
       status = reject_rbl_addr(c, arg, s.client.addr, kClassClient);
     } else if (is(name, "reject_rhsbl_client")) {

@@ -29,7 +29,7 @@ const char* kRestrictions =
     "smtpd_sender_restrictions = check_sender_access inline:{{badsender@example.org=REJECT go "
     "away}}\n"
     "smtpd_recipient_restrictions = check_recipient_access hash:ACCESS, "
-    "reject_non_fqdn_recipient\n"
+    "reject_non_fqdn_recipient, check_sender_access inline:{{spam2@example.org=REJECT no}}\n"
     "smtpd_restriction_classes = strict\n"
     "strict = reject\n";
 
@@ -64,6 +64,9 @@ const std::vector<std::string> kDialogue = {
     "RCPT TO:<postmaster>",
     "RSET",
     "MAIL FROM:<badsender@example.org>",
+    "RCPT TO:<root@mx.example.test>",
+    "RSET",
+    "MAIL FROM:<spam2@example.org>",
     "RCPT TO:<root@mx.example.test>",
     "QUIT",
 };

@@ -171,3 +171,19 @@ TEST_CASE("access tables that cannot be read give 451, and tables on the right a
   CHECK(g.reply_line(g.rcpt(*r2, "a@x.example")) == "451 4.3.5 Server configuration error");
   CHECK(g.log.contains("warning: do not specify lookup tables inside SMTPD access maps"));
 }
+
+TEST_CASE("an access check names what it looked up, whatever list it is in",
+          "[smtpd][restrictions][access]") {
+  Fixture f;
+  f.session.client.addr = "127.0.0.5";
+  f.config.set_override("smtpd_recipient_restrictions",
+                        "check_sender_access inline:{spammer@example.org=REJECT}, "
+                        "check_client_access inline:{{127.0.0.5=DEFER slow down}}");
+  auto r = f.engine();
+  f.session.sender = "spammer@example.org";
+  CHECK(f.reply_line(f.rcpt(*r, "alice@example.test")) ==
+        "554 5.7.1 <spammer@example.org>: Sender address rejected: Access denied");
+  f.session.sender = "ok@example.org";
+  CHECK(f.reply_line(f.rcpt(*r, "alice@example.test")) ==
+        "450 4.7.1 <unknown[127.0.0.5]>: Client host rejected: slow down");
+}
