@@ -331,7 +331,8 @@ TEST_CASE("smtpd TLS logs -1 and the library problem for a client that is not sp
   for (const auto& line : log.lines()) {
     if (line.starts_with(
             "warning: TLS library problem: error:0A00009C:SSL routines::http request:") &&
-        line.ends_with(".c:341:"))
+        line.find("ssl3_record.c:") != std::string::npos && line.ends_with(":") &&
+        !line.ends_with("::"))  // the line number is the library's; no empty data field
       found = true;
   }
   CHECK(found);
