@@ -255,6 +255,11 @@ TEST_CASE("smtpd AUTH: a client may abort with * and bad base64 fails as Postfix
       log.contains("SASL PLAIN authentication failed: bad protocol / cancel, "
                    "sasl_username=(unavailable)"));
 
+  // "=" (an empty initial response in RFC 4954) goes to libsasl2's decoder
+  // as is in Postfix 3.7, which calls it incomplete.
+  CHECK(server->run_auth(*w.stream, session, "PLAIN =").line() ==
+        "535 5.7.8 Error: authentication failed: another step is needed in authentication");
+
   w.send("%%%\r\n");
   auto bad_step = server->run_auth(*w.stream, session, "PLAIN");
   CHECK(bad_step.line() ==
