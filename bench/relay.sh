@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # bench/relay.sh: relaying to an SMTP server on loopback, Postern beside Postfix.
-#   sudo bench/relay.sh [OURS_BUILD_DIR [COUNT]]
+#   sudo bench/relay.sh [OURS_BUILD_DIR [COUNT [REPS]]]
 # For each system, on an instance of its own in a temp dir (the default
 # master.cf without the SMTP listener, relayhost = [127.0.0.1]:PORT of an
 # smtp-sink of its own that dumps every transaction to a file):
-#   reuse    COUNT sendmail submissions, 8 submitters in parallel, with
+#   reuse    COUNT sendmail submissions, 8 submitters in parallel, each put
+#            on hold by a header_checks HOLD rule (so submission and relaying
+#            are timed apart); once all are in hold/, `postsuper -H ALL` and
+#            `postqueue -f` release them, and the drain time runs until the
+#            sink has COUNT transactions and the queue is empty; with
 #            connection reuse (smtp_connection_cache_on_demand = yes, the
-#            default), until the sink has COUNT transactions;
-#   noreuse  the same with smtp_connection_cache_on_demand = no.
-# Prints wall times (submission done / all received by the sink), the counts
-# the sink received (must equal what was sent: any loss stops the script)
-# and the ratio ours/Postfix per phase. Root only (instances switch users).
+#            default, and smtp_connection_cache_destinations = the relayhost,
+#            so sessions are cached even without a backlog);
+#   noreuse  the same with smtp_connection_cache_on_demand = no and no
+#            cached destinations: one connection per message.
+# Prints the median times (submission until all held / drain after the
+# release), how many deliveries the log shows on a reused connection
+# (conn_use=), and the ratio ours/Postfix of the drain times. The sink must
+# receive exactly COUNT per run: any loss or duplicate stops the script. Each phase runs REPS times (default
+# 3) on the same pair of instances, ours and Postfix's alternating who goes
+# first; the table shows medians. Root only (instances switch users).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ours_build=${1:-$top/build}
 count=${2:-2000}
+reps=${3:-3}
 
 [ "$(id -u)" = 0 ] || { echo "relay.sh: run as root" >&2; exit 1; }
 [ -x /usr/sbin/postfix ] || { echo "relay.sh: Debian's postfix is not installed (scripts/deps.sh)" >&2; exit 1; }
@@ -33,6 +43,8 @@ cleanup() {
 trap cleanup EXIT
 
 postfix_of() { [ "$1" = ours ] && echo "$ours_build/sbin/postfix" || echo /usr/sbin/postfix; }
+postsuper_of() { [ "$1" = ours ] && echo "$ours_build/sbin/postsuper" || echo /usr/sbin/postsuper; }
+postqueue_of() { [ "$1" = ours ] && echo "$ours_build/sbin/postqueue" || echo /usr/sbin/postqueue; }
 sendmail_of() { [ "$1" = ours ] && echo "$ours_build/sbin/sendmail" || echo /usr/sbin/sendmail; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -58,14 +70,25 @@ setup() {  # setup SYS REUSE(yes|no)
     echo "alias_maps ="
     echo "alias_database ="
     echo "relayhost = [127.0.0.1]:$port"
+    echo "header_checks = regexp:$dir/hold.re"
     echo "smtp_connection_cache_on_demand = $reuse"
+    [ "$reuse" = yes ] && echo "smtp_connection_cache_destinations = [127.0.0.1]:$port"
     if [ "$sys" = ours ]; then
       echo "command_directory = $ours_build/sbin"
       echo "daemon_directory = $ours_build/libexec/postfix"
     fi
   } >"$dir/main.cf"
   grep -v '^smtp      inet' "$top/conf/master.cf" >"$dir/master.cf"
+  echo '/^X-Bench-Id:/ HOLD bench' >"$dir/hold.re"
   "$(postfix_of "$sys")" -c "$dir" start >/dev/null 2>&1
+}
+
+queued() {  # queued SYS QUEUE... -> files in those queues
+  local sys=$1 q n=0; shift
+  for q in "$@"; do
+    n=$((n + $(find "$work/$sys/queue/$q" -type f 2>/dev/null | wc -l)))
+  done
+  echo "$n"
 }
 
 received() {  # received SYS -> transactions the sink dumped
@@ -90,8 +113,9 @@ submit_range() {  # submit_range SYS FIRST LAST
 
 now() { date +%s.%N; }
 
-run_phase() {  # run_phase SYS TOTAL PARALLEL -> "submit_secs all_secs"
-  local sys=$1 total=$2 par=$3
+run_phase() {  # run_phase SYS TOTAL PARALLEL -> "submit_secs drain_secs"
+  local sys=$1 total=$2 par=$3 dir=$work/$1
+  local base; base=$(received "$sys")
   local start; start=$(now)
   local per=$(( (total + par - 1) / par ))
   local pids=()
@@ -99,28 +123,57 @@ run_phase() {  # run_phase SYS TOTAL PARALLEL -> "submit_secs all_secs"
     local first=$((p * per)) last=$(((p + 1) * per - 1))
     [ $last -ge $total ] && last=$((total - 1))
     [ $first -le $last ] || continue
-    submit_range "$sys" "$first" "$last" &
+    submit_range "$sys" $((base + first)) $((base + last)) &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
-  local submitted; submitted=$(now)
-  wait_received "$sys" "$total"
+  local deadline=$((SECONDS + 600))
+  while [ "$(queued "$sys" hold)" -lt "$total" ]; do
+    [ $SECONDS -lt $deadline ] || { echo "timeout: $(queued "$sys" hold) of $total held by $sys" >&2; return 1; }
+    sleep 0.05
+  done
+  local held; held=$(now)
+  "$(postsuper_of "$sys")" -c "$dir" -H ALL 2>/dev/null
+  "$(postqueue_of "$sys")" -c "$dir" -f
+  wait_received "$sys" $((base + total))
+  while [ "$(queued "$sys" maildrop incoming active deferred hold)" -gt 0 ]; do
+    [ $SECONDS -lt $deadline ] || { echo "timeout: $sys's queue does not empty" >&2; return 1; }
+    sleep 0.05
+  done
   local done_at; done_at=$(now)
   sleep 1  # anything beyond TOTAL would be a duplicate
-  local got; got=$(received "$sys")
+  local got; got=$(($(received "$sys") - base))
   [ "$got" -eq "$total" ] || { echo "$sys: $got of $total received (loss or duplicate)" >&2; exit 1; }
-  echo "$(echo "$submitted - $start" | bc) $(echo "$done_at - $start" | bc)"
+  echo "$(echo "$held - $start" | bc) $(echo "$done_at - $held" | bc)"
 }
 
-printf '%-8s %-6s %12s %12s %12s %12s %8s\n' phase count "ours-submit" "ours-all" "pfx-submit" "pfx-all" ratio
+reused() {  # reused SYS -> deliveries logged on a reused connection
+  grep -c 'conn_use=' "$work/$1/maillog" 2>/dev/null || true
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $reps runs per phase, medians in seconds"
+printf '%-8s %-6s %11s %11s %11s %11s %10s %10s %7s\n' phase count "ours-submit" "ours-drain" "pfx-submit" "pfx-drain" "ours-reuse" "pfx-reuse" ratio
 for phase in reuse noreuse; do
   reuse=yes
   [ "$phase" = noreuse ] && reuse=no
   setup ours "$reuse"
   setup theirs "$reuse"
-  read -r os oa <<<"$(run_phase ours "$count" 8)"
-  read -r ts ta <<<"$(run_phase theirs "$count" 8)"
-  [ -n "${oa:-}" ] && [ -n "${ta:-}" ] || exit 1
-  printf '%-8s %-6s %12.2f %12.2f %12.2f %12.2f %8.2f\n' "$phase" "$count" "$os" "$oa" "$ts" "$ta" \
-    "$(echo "$oa / $ta" | bc -l)"
+  os=() oa=() ts=() ta=()
+  for ((r = 1; r <= reps; r++)); do
+    order="ours theirs"
+    [ $((r % 2)) = 0 ] && order="theirs ours"
+    for sys in $order; do
+      read -r s a <<<"$(run_phase "$sys" "$count" 8)"
+      [ -n "${a:-}" ] || exit 1
+      if [ "$sys" = ours ]; then os+=("$s") oa+=("$a"); else ts+=("$s") ta+=("$a"); fi
+      echo "  run $r $sys $phase: all held after ${s}s, drained in ${a}s" >&2
+    done
+  done
+  mos=$(printf '%s\n' "${os[@]}" | median) moa=$(printf '%s\n' "${oa[@]}" | median)
+  mts=$(printf '%s\n' "${ts[@]}" | median) mta=$(printf '%s\n' "${ta[@]}" | median)
+  printf '%-8s %-6s %11.2f %11.2f %11.2f %11.2f %10s %10s %7.2f\n' "$phase" "$count" "$mos" "$moa" "$mts" "$mta" \
+    "$(reused ours)" "$(reused theirs)" "$(echo "$moa / $mta" | bc -l)"
 done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
