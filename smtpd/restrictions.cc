@@ -415,7 +415,8 @@ std::optional<SmtpReply> RestrictionEngine::on_etrn(Session& session, const std:
 
 std::optional<SmtpReply> RestrictionEngine::on_data(Session& session) {
   CheckContext c{session, session.last_command == "BDAT" ? "BDAT" : "DATA"};
-  if (session.recipients.size() <= 1 && !session.recipient.empty()) c.recipient = session.recipient;
+  // Postfix names the recipient only when there is one accepted recipient.
+  if (session.recipients.size() == 1) c.recipient = session.recipients.front();
   c.defer_if_permit.active = false;
   reset(c);
   CheckStatus status = CheckStatus::kDunno;
@@ -431,7 +432,8 @@ std::optional<SmtpReply> RestrictionEngine::on_end_of_data(Session& session,
                                                            long long message_size) {
   message_size_ = message_size;
   CheckContext c{session, "END-OF-MESSAGE"};
-  if (session.recipients.size() <= 1 && !session.recipient.empty()) c.recipient = session.recipient;
+  // Postfix names the recipient only when there is one accepted recipient.
+  if (session.recipients.size() == 1) c.recipient = session.recipients.front();
   c.defer_if_permit.active = false;
   reset(c);
   CheckStatus status = CheckStatus::kDunno;

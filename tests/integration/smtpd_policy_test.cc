@@ -9,6 +9,7 @@
 #include "libutil/socket.h"
 #include "libutil/stream.h"
 #include "tests/integration/smtpd_fixture.h"
+#include "tests/integration/smtpd_oracle_fixture.h"
 #include "tests/support/temp_dir.h"
 
 using namespace std::chrono_literals;
@@ -141,4 +142,64 @@ TEST_CASE("smtpd applies smtpd_policy_service_default_action when the server is 
         "problem");
   CHECK(s.log_has("warning: connect to 127.0.0.1:" + std::to_string(dead_port) +
                   ": Connection refused"));
+}
+
+TEST_CASE("our smtpd sends the policy server what Debian's Postfix 3.7 sends",
+          "[smtpd][restrictions][policy][interop][slow]") {
+  if (test::skip_unless_root("both instances switch users")) return;
+  if (test::skip_without("/usr/sbin/postfix", "Debian's Postfix is the reference here")) return;
+  PolicyServer policy;
+  const std::string service =
+      "check_policy_service inet:127.0.0.1:" + std::to_string(policy.port());
+  const std::string main_cf =
+      "smtpd_recipient_restrictions = " + service + "\nsmtpd_data_restrictions = " + service + "\n";
+  auto dialogue = [](int port) {
+    std::vector<std::string> replies;
+    auto c = test::SmtpClient::connect("127.0.0.1", port, 10s);
+    if (!c || !c->banner()) return replies;
+    for (const char* cmd :
+         {"EHLO client.example.org", "MAIL FROM:<sender@example.org> SIZE=555",
+          "RCPT TO:<blockme@mx.example.test>", "RCPT TO:<root@mx.example.test>", "DATA"}) {
+      auto r = c->command(cmd);
+      replies.push_back(r ? r->last() : "(error)");
+    }
+    auto r = c->command("Subject: policy\r\n\r\nhello\r\n.");
+    replies.push_back(r ? r->last().substr(0, 14) : "(error)");
+    c->command("QUIT");
+    return replies;
+  };
+
+  std::vector<mail::PolicyAttrs> theirs;
+  std::vector<std::string> their_replies;
+  {
+    smtpd_test::PostfixOracle oracle(main_cf);
+    INFO(oracle.why());
+    REQUIRE(oracle.ok());
+    master_test::eventually(
+        [&] { return test::SmtpClient::connect("127.0.0.1", oracle.port()).has_value(); });
+    their_replies = dialogue(oracle.port());
+    theirs = policy.requests();
+  }
+  smtpd_test::SmtpdInstance ours;
+  ours.instance().dir().write("main.cf", ours.instance().dir().read("main.cf") + main_cf);
+  REQUIRE(ours.start().exit_status == 0);
+  auto our_replies = dialogue(ours.port());
+  auto all = policy.requests();
+  std::vector<mail::PolicyAttrs> mine(all.begin() + static_cast<long>(theirs.size()), all.end());
+
+  CHECK(our_replies == their_replies);
+  REQUIRE(theirs.size() == 3);  // two RCPTs and DATA
+  REQUIRE(mine.size() == theirs.size());
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    REQUIRE(mine[i].size() == theirs[i].size());
+    for (std::size_t k = 0; k < mine[i].size(); ++k) {
+      const auto& [name, value] = theirs[i][k];
+      CHECK(mine[i][k].first == name);
+      if (name == "client_port" || name == "server_port" || name == "queue_id" ||
+          name == "instance")
+        CHECK(mine[i][k].second.empty() == value.empty());
+      else
+        CHECK(mine[i][k].first + "=" + mine[i][k].second == name + "=" + value);
+    }
+  }
 }

@@ -1,0 +1,85 @@
+// smtpd_test::PostfixOracle: Debian's Postfix 3.7 as an alternate instance
+// (postfix -c DIR start) with its smtpd on a free loopback port, for tests
+// that run the same dialogue against Postfix and against our smtpd and
+// compare what each says. Users: smtpd_restrictions_interop_test.cc,
+// smtpd_policy_test.cc.
+// Easy to get wrong: Postfix's daemons run as "postfix" and must read the
+// instance directory and tables (mode 0755/0644 here); the instance is
+// stopped in the destructor even when a test fails; needs root and
+// /usr/sbin/postfix (callers skip loudly without them).
+#pragma once
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+#include "tests/integration/master_fixture.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace smtpd_test {
+
+// Replace the first "ACCESS" in `text` with `path`.
+inline std::string with_access_path(std::string text, const std::string& path) {
+  if (auto at = text.find("ACCESS"); at != std::string::npos) text.replace(at, 6, path);
+  return text;
+}
+
+class PostfixOracle {
+ public:
+  // `main_cf`: extra main.cf lines, where ACCESS stands for the path of an
+  // access table made from `access_text` by Postfix's postmap.
+  PostfixOracle(const std::string& main_cf, const std::string& access_text = "")
+      : port_(master_test::free_port()) {
+    ::chmod(dir_.path().c_str(), 0755);
+    const std::string d = dir_.path();
+    std::filesystem::create_directories(d + "/data");
+    std::filesystem::create_directories(d + "/queue");
+    test::run({"chown", "postfix", d + "/data"});
+    dir_.write("main.cf", "");
+    std::string access = dir_.write("access", access_text);
+    test::run({"/usr/sbin/postmap", "-c", d, "hash:" + access});
+    test::run({"chmod", "0644", access, access + ".db"});
+    dir_.write("main.cf", "compatibility_level = 3.6\nqueue_directory = " + d +
+                              "/queue\ndata_directory = " + d +
+                              "/data\nmail_spool_directory = " + d + "/mail\nmaillog_file = " + d +
+                              "/maillog\nmaillog_file_prefixes = /tmp\n"
+                              "myhostname = mx.example.test\n"
+                              "mydestination = $myhostname, localhost.$mydomain, localhost\n"
+                              "alias_maps =\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n" +
+                              with_access_path(main_cf, access));
+    std::string master = test::run({"cat", "/etc/postfix/master.cf"}).out;
+    std::string smtp_line = "127.0.0.1:" + std::to_string(port_) + " inet n - y - - smtpd\n";
+    std::istringstream in(master);
+    std::string out, line;
+    while (std::getline(in, line)) {
+      if (line.rfind("smtp ", 0) == 0 && line.find("inet") != std::string::npos) continue;
+      out += line + "\n";
+    }
+    dir_.write("master.cf", out + smtp_line);
+    test::RunOptions o;
+    o.timeout_seconds = 60;
+    auto r = test::run({"/usr/sbin/postfix", "-c", d, "start"}, o);
+    ok_ = r.exit_status == 0;
+    why_ = r.out + r.err;
+  }
+  ~PostfixOracle() {
+    test::RunOptions o;
+    o.timeout_seconds = 60;
+    test::run({"/usr/sbin/postfix", "-c", dir_.path(), "stop"}, o);
+  }
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
+  int port() const { return port_; }
+  std::string log() const { return dir_.read("maillog"); }
+
+ private:
+  test::TempDir dir_;
+  int port_;
+  bool ok_ = false;
+  std::string why_;
+};
+
+}  // namespace smtpd_test
