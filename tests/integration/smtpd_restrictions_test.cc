@@ -4,6 +4,7 @@
 // and swaks bound to 127.0.0.2 (inside), replies and log lines as
 // Postfix 3.7.11 gives them for the same configuration.
 #include <catch.hpp>
+#include <filesystem>
 
 #include "tests/integration/smtpd_fixture.h"
 #include "tests/support/paths.h"
@@ -95,4 +96,44 @@ TEST_CASE("smtpd answers VRFY of an unknown local user from the recipient checks
         "550 5.1.1 <nosuchuser>: Recipient address rejected: User unknown in local recipient "
         "table");
   CHECK(s.log_has("reject: VRFY from "));
+}
+
+TEST_CASE("an access-map HOLD puts the message on hold and PREPEND adds the header",
+          "[smtpd][restrictions][slow]") {
+  if (test::skip_unless_root("a whole instance switches users")) return;
+  smtpd_test::SmtpdOptions o;
+  o.main_cf =
+      "smtpd_recipient_restrictions = check_sender_access "
+      "inline:{{held@example.org=HOLD}, {tagged@example.org=PREPEND X-Tagged: yes}}, "
+      "permit_mynetworks, reject_unauth_destination\n";
+  SmtpdInstance s(o);
+  REQUIRE(s.start().exit_status == 0);
+  auto c = s.connect();
+  REQUIRE(c);
+  REQUIRE(c->command("EHLO client.example.org"));
+  auto r = c->send_message("held@example.org", {"root@mx.example.test"}, "Subject: held\n\nx\n");
+  REQUIRE(r);
+  CHECK(r->code == 250);
+  r = c->send_message("tagged@example.org", {"root@mx.example.test"}, "Subject: tagged\n\ny\n");
+  REQUIRE(r);
+  CHECK(r->code == 250);
+  c->command("QUIT");
+  CHECK(s.log_has("hold: RCPT from "));
+  CHECK(
+      s.log_has("<held@example.org>: Sender address triggers HOLD action; "
+                "from=<held@example.org> to=<root@mx.example.test> proto=ESMTP "
+                "helo=<client.example.org>"));
+  CHECK(s.wait_for_messages("root", 1));
+  std::string box = s.mailbox("root");
+  CHECK(box.find("X-Tagged: yes") != std::string::npos);
+  CHECK(box.find("Subject: held") == std::string::npos);
+  // The held message waits in hold/.
+  bool held = master_test::eventually([&] {
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::recursive_directory_iterator(s.instance().dir().file("queue/hold"), ec))
+      if (e.is_regular_file()) return true;
+    return false;
+  });
+  CHECK(held);
 }
