@@ -387,28 +387,33 @@ mail::DeliveryReply SmtpService::deliver(const mail::DeliveryRequest& request) {
       }
       targets = std::move(lookup.targets);
     }
+    // A new session to targets[t], greeted and set up; nullopt (with
+    // last_failure set) when this server will not do.
+    auto fresh = [&](size_t t) -> std::optional<Session> {
+      auto made = connect_session(targets[t], dest->unix_socket, settings_);
+      if (!made) {
+        util::msg_info(made.error().text);
+        last_failure = made.error();
+        return std::nullopt;
+      }
+      std::optional<Session> session(std::move(*made));
+      session->cache_key = hops[h];
+      if (auto f = open(*session, hops[h], request)) {
+        last_failure = *f;
+        session->quit();
+        return std::nullopt;
+      }
+      return session;
+    };
     for (size_t t = 0; t < targets.size() && !pending.empty(); ++t) {
       std::optional<Session> session = t == 0 ? take_cached(hops[h]) : std::nullopt;
+      const bool reused = session.has_value();
       double ready_at = agent_start;
-      if (session) {
+      if (reused) {
         targets[t] = session->target();
       } else {
-        auto made = connect_session(targets[t], dest->unix_socket, settings_);
-        if (!made) {
-          util::msg_info(made.error().text);
-          last_failure = made.error();
-          continue;
-        }
-        session.emplace(std::move(*made));
-        session->cache_key = hops[h];
-        if (auto f = open(*session, hops[h], request)) {
-          if (f->text.find("TLS") == std::string::npos || f->soft()) {
-            // Not this server: the next one may do.
-          }
-          last_failure = *f;
-          session->quit();
-          continue;
-        }
+        session = fresh(t);
+        if (!session) continue;
         ready_at = mail::now_seconds();
       }
       ++sessions;
@@ -420,6 +425,16 @@ mail::DeliveryReply SmtpService::deliver(const mail::DeliveryRequest& request) {
       std::vector<const mail::DeliveryRecipient*> batch;
       for (size_t i : pending) batch.push_back(&request.recipients[i]);
       TransactionResult tr = run_transaction(*session, settings_, request, batch, content);
+      if (reused && session->broken && tr.transaction_failed && !tr.outcomes.empty() &&
+          tr.outcomes[0].text.find("end of data") == std::string::npos) {
+        // The cached connection died under us (the server timed it out):
+        // nothing was delivered on it, so try once more on a new one.
+        session = fresh(t);
+        if (!session) continue;
+        ready_at = mail::now_seconds();
+        ++session->use_count;
+        tr = run_transaction(*session, settings_, request, batch, content);
+      }
       std::vector<size_t> still;
       for (size_t k = 0; k < pending.size(); ++k) {
         size_t i = pending[k];

@@ -4,6 +4,7 @@
 // Debian ships it), as root. Checks what an administrator sees: the log
 // line, the queue, the bounce in the sender's mailbox, what the server got.
 #include <algorithm>
+#include <atomic>
 #include <catch.hpp>
 #include <regex>
 #include <string>
@@ -181,4 +182,61 @@ TEST_CASE("when the relayhost is down, smtp_fallback_relay takes the mail", "[sm
                  ", delay=") != std::string::npos);
   REQUIRE(p.wait_queue_empty());
   CHECK(sink.dumps().size() == 1);
+}
+
+TEST_CASE("a cached connection that dies under the next MAIL is replaced, nothing lost", "[smtp]") {
+  if (skip()) return;
+  // Hangs up (without a reply) at the second MAIL FROM of a connection, as
+  // a server whose idle timer fired just then.
+  std::atomic<int> delivered{0};
+  std::atomic<int> hangups{0};
+  test::LoopbackServer server([&](test::Connection& c) {
+    if (!c.write("220 flaky.example ESMTP\r\n")) return;
+    int mails = 0;
+    for (;;) {
+      auto line = c.read_line();
+      if (!line) return;
+      std::string cmd = *line;
+      if (cmd.rfind("EHLO", 0) == 0) {
+        if (!c.write("250-flaky.example\r\n250 PIPELINING\r\n")) return;
+      } else if (cmd.rfind("MAIL", 0) == 0) {
+        if (++mails == 2) {
+          ++hangups;
+          return;
+        }
+        if (!c.write("250 2.1.0 Ok\r\n")) return;
+      } else if (cmd.rfind("DATA", 0) == 0) {
+        if (!c.write("354 go\r\n")) return;
+        for (;;) {
+          auto l = c.read_line();
+          if (!l || *l == ".\r") break;
+        }
+        ++delivered;
+        if (!c.write("250 2.0.0 Ok: queued as FLAKY\r\n")) return;
+      } else if (cmd.rfind("QUIT", 0) == 0) {
+        c.write("221 2.0.0 Bye\r\n");
+        return;
+      } else if (!c.write("250 2.0.0 Ok\r\n")) {
+        return;
+      }
+    }
+  });
+  Pipeline p("relayhost = [127.0.0.1]:" + std::to_string(server.port()) +
+             "\nsmtp_connection_cache_time_limit = 20s\nconnection_cache_ttl_limit = 20s\n");
+  REQUIRE(p.start().exit_status == 0);
+  REQUIRE(p.sendmail({"-f", "root", "one@example.org"}, kMessage).exit_status == 0);
+  REQUIRE(p.instance().log_has("to=<one@example.org>"));
+  REQUIRE(p.sendmail({"-f", "root", "two@example.org"}, kMessage).exit_status == 0);
+  bool second = master_test::eventually(
+      [&] { return p.instance().log().find("to=<two@example.org>") != std::string::npos; },
+      std::chrono::seconds(20));
+  std::string log = p.instance().log();
+  INFO(log);
+  REQUIRE(second);
+  CHECK(count_of(log, "status=sent (250 2.0.0 Ok: queued as FLAKY)") == 2);
+  CHECK(log.find("status=deferred") == std::string::npos);
+  CHECK(delivered == 2);
+  // The second message did meet the dying connection first.
+  CHECK(hangups == 1);
+  CHECK(server.connections() == 2);
 }
