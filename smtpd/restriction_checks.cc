@@ -37,11 +37,15 @@ mail::Resolved RestrictionEngine::resolve(const std::string& address) const {
 
 // --- client ------------------------------------------------------------
 
-CheckStatus RestrictionEngine::permit_mynetworks(CheckContext& c) {
+CheckStatus RestrictionEngine::permit_mynetworks(CheckContext& c, const std::string& reply_name) {
+  if (!mynetworks_) {
+    util::msg_warn("mynetworks: " + mynetworks_error_);
+    return dict_retry(c, reply_name);
+  }
   auto m = mynetworks_->match_host(c.session.client.name, c.session.client.addr);
   if (!m) {
     util::msg_warn("mynetworks: " + m.error().message);
-    return dict_retry(c, c.session.client.namaddr());
+    return dict_retry(c, reply_name);
   }
   return *m ? CheckStatus::kOk : CheckStatus::kDunno;
 }

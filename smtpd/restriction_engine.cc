@@ -334,7 +334,7 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
     } else if (is(name, "permit_inet_interfaces")) {
       status = permit_inet_interfaces(c);
     } else if (is(name, "permit_mynetworks")) {
-      status = permit_mynetworks(c);
+      status = permit_mynetworks(c, reply_name);
     } else if (is(name, "check_client_access") ||
                is(name, "check_reverse_client_hostname_access") || is(name, "check_helo_access") ||
                is(name, "check_sender_access") || is(name, "check_recipient_access") ||

@@ -115,7 +115,8 @@ class RestrictionEngine final : public Restrictions {
   CheckStatus check_policy_service(CheckContext& c, const std::string& server,
                                    const std::string& reply_name, std::string_view reply_class,
                                    std::string_view def_acl);
-  CheckStatus permit_mynetworks(CheckContext& c);
+  // A mynetworks table error defers with `reply_name` (what the list checks).
+  CheckStatus permit_mynetworks(CheckContext& c, const std::string& reply_name);
   CheckStatus permit_inet_interfaces(CheckContext& c);
   CheckStatus permit_auth_destination(CheckContext& c, const std::string& recipient);
   CheckStatus reject_unauth_destination(CheckContext& c, const std::string& recipient, int code,
@@ -156,6 +157,7 @@ class RestrictionEngine final : public Restrictions {
   std::map<std::string, std::unique_ptr<util::Dict>> tables_;
   std::map<std::string, std::unique_ptr<PolicyClient>> policy_;
   std::unique_ptr<mail::MatchList> mynetworks_;
+  std::string mynetworks_error_;  // why mynetworks could not be opened
   mail::Resolver resolver_;
   std::vector<std::string> own_addresses_;
   TableList local_rcpt_maps_, relay_rcpt_maps_, virt_mailbox_maps_, virt_alias_maps_,

@@ -175,8 +175,13 @@ util::Result<std::unique_ptr<RestrictionEngine>> RestrictionEngine::build(
   if (!mynetworks) return std::unexpected(mynetworks.error());
   auto ml = mail::MatchList::parse(
       *mynetworks, {"mynetworks", mail::parent_domain_matches(*pdms, "mynetworks")});
-  if (!ml) return util::fail("mynetworks: " + ml.error().message);
-  e->mynetworks_ = std::make_unique<mail::MatchList>(std::move(*ml));
+  if (ml) {
+    e->mynetworks_ = std::make_unique<mail::MatchList>(std::move(*ml));
+  } else {
+    // As Postfix's surrogate tables: start, and defer what needs the list.
+    util::msg_error("mynetworks: " + ml.error().message);
+    e->mynetworks_error_ = ml.error().message;
+  }
   e->own_addresses_ = mail::own_addresses(config);
 
   for (auto [name, out] : {std::pair{"local_recipient_maps", &e->local_rcpt_maps_},

@@ -407,3 +407,11 @@ TEST_CASE("mynetworks from a file and a table, and mynetworks_style when it is u
   CHECK(g.reply_line(g.rcpt(*r2, "x@elsewhere.example")) ==
         "454 4.7.1 <x@elsewhere.example>: Relay access denied");
 }
+
+TEST_CASE("a mynetworks table that cannot be read defers, never relays", "[smtpd][restrictions]") {
+  Fixture f;
+  f.config.set_override("mynetworks", "hash:" + f.dir.file("no-such-networks"));
+  auto r = f.engine();
+  CHECK(f.reply_line(f.rcpt(*r, "x@elsewhere.example")) ==
+        "451 4.3.0 <x@elsewhere.example>: Temporary lookup failure");
+}
