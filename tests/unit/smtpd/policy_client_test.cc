@@ -237,3 +237,19 @@ TEST_CASE("policy service options parse main.cf values and per-service overrides
   CHECK(o->default_action == "DEFER later");
   CHECK_FALSE(smtpd::policy_client_options(config, "{inet:x:1, bogus=1}"));
 }
+
+TEST_CASE("an idle policy connection older than max_idle is replaced",
+          "[smtpd][restrictions][policy]") {
+  PolicyServer server("DUNNO");
+  Fixture f;
+  f.config.set_override("smtpd_recipient_restrictions",
+                        "check_policy_service {" + server.endpoint() + ", max_idle=1s}");
+  auto r = f.engine();
+  CHECK_FALSE(f.rcpt(*r, "alice@example.test"));
+  CHECK_FALSE(f.rcpt(*r, "bob@example.test"));
+  CHECK(server.connections() == 1);
+  std::this_thread::sleep_for(1100ms);
+  CHECK_FALSE(f.rcpt(*r, "alice@example.test"));
+  CHECK(server.connections() == 2);
+  CHECK(server.requests() == 3);
+}
