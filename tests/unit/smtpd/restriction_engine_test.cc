@@ -415,3 +415,19 @@ TEST_CASE("a mynetworks table that cannot be read defers, never relays", "[smtpd
   CHECK(f.reply_line(f.rcpt(*r, "x@elsewhere.example")) ==
         "451 4.3.0 <x@elsewhere.example>: Temporary lookup failure");
 }
+
+TEST_CASE("unknown HELO names and clients without a verified name", "[smtpd][restrictions][dns]") {
+  Fixture f;
+  f.config.set_override("smtpd_helo_restrictions", "reject_unknown_helo_hostname");
+  f.config.set_override("smtpd_client_restrictions", "reject_unknown_client_hostname");
+  auto r = f.engine();
+  f.session.helo_name = "no-such-host.invalid";
+  // NXDOMAIN rejects with unknown_hostname_reject_code (450); a resolver
+  // failure defers with the same reply.
+  f.session.client.name = "client.example.org";
+  CHECK(f.reply_line(f.rcpt(*r, "alice@example.test")) ==
+        "450 4.7.1 <no-such-host.invalid>: Helo command rejected: Host not found");
+  f.session.client.name = "unknown";
+  CHECK(f.reply_line(f.rcpt(*r, "alice@example.test")) ==
+        "450 4.7.25 Client host rejected: cannot find your hostname, [10.1.2.3]");
+}
