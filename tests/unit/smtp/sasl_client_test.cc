@@ -463,3 +463,40 @@ TEST_CASE("smtp SASL client reads AUTH mechanisms from EHLO lines", "[smtp][sasl
   CHECK(smtp::auth_mechanisms_from_ehlo({"mx.example", "AUTH=LOGIN"}) == "LOGIN");
   CHECK(smtp::auth_mechanisms_from_ehlo({"mx.example", "AUTHX FOO", "SIZE 10"}) == "");
 }
+
+TEST_CASE("smtp SASL client: lmtp reads the lmtp_ parameters, a verified TLS peer its own options",
+          "[smtp][sasl]") {
+  if (!have_saslpasswd2()) return;
+  Fixture f;
+  SECTION("lmtp_sasl_* for the lmtp agent") {
+    conf::Config lmtp;
+    lmtp.set_override("lmtp_sasl_auth_enable", "yes");
+    lmtp.set_override("lmtp_sasl_password_maps", "texthash:" + f.dir.file("sasl_passwd"));
+    lmtp.set_override("lmtp_sasl_security_options", "noanonymous");
+    auto smtp_side = smtp::SaslClient::create(lmtp, "smtp");
+    REQUIRE(smtp_side);
+    CHECK_FALSE((*smtp_side)->enabled());
+    auto client = smtp::SaslClient::create(lmtp, "lmtp");
+    REQUIRE(client);
+    REQUIRE((*client)->enabled());
+    AuthServer server(f.dir.path());
+    auto outcome = (*client)->login(provider(), "", server.sender(), server.reader());
+    CHECK(outcome.status == smtp::SaslStatus::kOk);
+  }
+  SECTION("smtp_sasl_tls_verified_security_options when the certificate was verified") {
+    f.config.set_override("smtp_sasl_tls_security_options", "noanonymous");
+    f.config.set_override("smtp_sasl_tls_verified_security_options", "noplaintext");
+    auto client = f.client();
+    auto peer = provider();
+    peer.tls_verified = true;
+    auto send = [](std::string_view) -> util::Result<void> { return {}; };
+    auto read = []() -> util::Result<smtp::SaslServerReply> { return util::fail("not reached"); };
+    auto refused = client->login(peer, "", send, read);
+    CHECK(refused.status == smtp::SaslStatus::kTempFail);
+    CHECK(refused.reason.ends_with(": no mechanism available"));
+    peer.tls_verified = false;  // plain TLS: smtp_sasl_tls_security_options allow PLAIN
+    AuthServer server(f.dir.path());
+    CHECK(client->login(peer, "", server.sender(), server.reader()).status ==
+          smtp::SaslStatus::kOk);
+  }
+}
