@@ -15,6 +15,9 @@
 #include "libutil/fd.h"
 #include "libutil/stream.h"
 #include "tests/integration/smtpd_fixture.h"
+#include "tests/support/cert_maker.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 using namespace std::chrono_literals;
 
@@ -178,4 +181,44 @@ TEST_CASE("smtpd without a reachable anvil logs a warning and lets mail in",
   CHECK(a.reply().starts_with("220 "));
   CHECK(b.reply().starts_with("220 "));
   CHECK(s.log_has("warning: connect to private/anvil: "));
+}
+
+TEST_CASE(
+    "smtpd_client_new_tls_session_rate_limit: STARTTLS gets 454 once the client had its "
+    "new TLS sessions",
+    "[anvil][smtpd_limits][smtpd][master]") {
+  if (test::skip_unless_root("master switches users")) return;
+  if (test::skip_without("openssl", "the TLS sessions are made by openssl s_client")) return;
+  test::TempDir work;
+  test::CertFiles cert = test::make_self_signed(work, "server", "mx.example.test");
+  smtpd_test::SmtpdInstance s(limited(
+      "smtpd_tls_security_level = may\nsmtpd_tls_cert_file = " + cert.cert +
+      "\nsmtpd_tls_key_file = " + cert.key + "\nsmtpd_client_new_tls_session_rate_limit = 1\n"));
+  REQUIRE(s.start().exit_status == 0);
+  // Two TLS sessions from 127.0.0.2 (the second may get 421 after its
+  // handshake, as Postfix gives it, once the engine reports handshakes).
+  for (int i = 0; i < 2; ++i) {
+    test::RunOptions o;
+    o.stdin_text = "QUIT\n";
+    o.timeout_seconds = 30;
+    test::run({"openssl", "s_client", "-quiet", "-crlf", "-bind", "127.0.0.2:0", "-starttls",
+               "smtp", "-connect", "127.0.0.1:" + std::to_string(s.port())},
+              o);
+  }
+  REQUIRE(master_test::eventually(
+      [&] { return pipeline_test::count_of(s.log(), "disconnect from ") >= 2; }, 10s));
+  ClientFrom third("127.0.0.2", s.port());
+  REQUIRE(third.reply().starts_with("220 "));
+  CHECK(third.command("EHLO client.example").starts_with("250 "));
+  std::string refused = third.command("STARTTLS");
+  CHECK(refused.starts_with("454 4.7.0 Error: too many new TLS sessions from "));
+  CHECK(refused.ends_with("[127.0.0.2]"));
+  // The session goes on in plain text.
+  CHECK(third.command("NOOP").starts_with("250 "));
+  CHECK(s.log_has("warning: Refusing STARTTLS request from "));
+  // A client in mynetworks is not limited.
+  ClientFrom local("127.0.0.1", s.port());
+  REQUIRE(local.reply().starts_with("220 "));
+  CHECK(local.command("EHLO client.example").starts_with("250 "));
+  CHECK(local.command("STARTTLS") == "220 2.0.0 Ready to start TLS");
 }
