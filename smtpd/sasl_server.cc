@@ -17,11 +17,13 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "build_paths.h"
+#include "libmail/match_list.h"
 #include "libutil/dict.h"
 #include "libutil/log.h"
 #include "smtpd/sasl_cyrus.h"
@@ -115,13 +117,25 @@ struct Settings {
 
 class CyrusSasl final : public SaslServer {
  public:
-  CyrusSasl(Settings settings, MechanismFilter filter)
-      : settings_(std::move(settings)), filter_(std::move(filter)) {}
+  CyrusSasl(Settings settings, MechanismFilter filter, std::optional<mail::MatchList> exceptions)
+      : settings_(std::move(settings)),
+        filter_(std::move(filter)),
+        exceptions_(std::move(exceptions)) {}
 
   bool enabled() const override { return true; }
 
   std::string mechanisms(const Session& session) const override {
     if (!active(session)) return "";
+    // smtpd_sasl_exceptions_networks: these clients are not offered AUTH
+    // (an AUTH command from them still works, as in Postfix 3.7.11).
+    if (exceptions_) {
+      auto excepted = exceptions_->match_host(session.client.name, session.client.addr);
+      if (!excepted) {
+        util::msg_warn("smtpd_sasl_exceptions_networks: " + excepted.error().message);
+      } else if (*excepted) {
+        return "";
+      }
+    }
     cyrus::Conn conn = new_conn(session);
     const char* list = nullptr;
     unsigned len = 0;
@@ -282,6 +296,7 @@ class CyrusSasl final : public SaslServer {
 
   Settings settings_;
   MechanismFilter filter_;
+  std::optional<mail::MatchList> exceptions_;
 };
 
 // Debian's Postfix looks for APP.conf in its config directory's sasl/
@@ -340,12 +355,22 @@ util::Result<std::unique_ptr<SaslServer>> SaslServer::create(const conf::Config&
   auto filter = MechanismFilter::create(*filter_items);
   if (!filter) return std::unexpected(filter.error());
 
+  std::optional<mail::MatchList> exceptions;
+  auto exceptions_value = config.try_get("smtpd_sasl_exceptions_networks");
+  if (!exceptions_value) return std::unexpected(exceptions_value.error());
+  if (!mail::split_match_list(*exceptions_value).empty()) {
+    auto list = mail::MatchList::parse(*exceptions_value,
+                                       mail::MatchListOptions{"smtpd_sasl_exceptions_networks"});
+    if (!list) return std::unexpected(list.error());
+    exceptions = std::move(*list);
+  }
+
   if (auto init =
           cyrus::server_init(path, config_path.empty() ? default_config_path() : config_path);
       !init) {
     return std::unexpected(init.error());
   }
-  return std::make_unique<CyrusSasl>(std::move(s), std::move(*filter));
+  return std::make_unique<CyrusSasl>(std::move(s), std::move(*filter), std::move(exceptions));
 }
 
 }  // namespace smtpd

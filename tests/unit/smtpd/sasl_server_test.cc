@@ -373,6 +373,18 @@ TEST_CASE("smtpd AUTH mechanisms follow the TLS state and smtpd_tls_auth_only", 
     CHECK(server->run_auth(*w.stream, session, "PLAIN " + plain("alice@example.test", "secret"))
               .line() == "235 2.7.0 Authentication successful");
   }
+  SECTION("smtpd_sasl_exceptions_networks: no AUTH in EHLO, but AUTH still works") {
+    Fixture f;
+    f.config.set_override("smtpd_sasl_exceptions_networks", "192.0.2.0/24, 127.0.0.0/8");
+    auto server = f.server();
+    CHECK(server->mechanisms(session) == "");
+    Wire w;
+    CHECK(server->run_auth(*w.stream, session, "PLAIN " + plain("alice@example.test", "secret"))
+              .line() == "235 2.7.0 Authentication successful");
+    auto other = session_from_localhost();
+    other.client.addr = "198.51.100.7";
+    CHECK(server->mechanisms(other) == "PLAIN LOGIN");
+  }
   SECTION("smtpd_sasl_mechanism_filter removes mechanisms from the EHLO list") {
     Fixture f;
     f.config.set_override("smtpd_sasl_mechanism_filter", "!plain, static:all");
