@@ -116,6 +116,7 @@ SmtpService::~SmtpService() = default;
 void SmtpService::init(mail::Daemon& daemon) {
   settings_ = load_settings(daemon.config, protocol_);
   relayhost_ = daemon.config.get("relayhost");
+  sender_dependent_auth_ = daemon.config.get_bool("smtp_sender_dependent_authentication");
   // The resolver reads resolv.conf now, before the chroot hides it.
   ::res_init();
   // Load the name service configuration too (nsswitch.conf, hosts) while
@@ -208,7 +209,10 @@ void SmtpService::keep_or_close(std::optional<Session>& session) {
   bool listed = false;
   for (const auto& d : settings_.cache_destinations)
     if (util::lowercase(d) == util::lowercase(session->cache_key)) listed = true;
-  if (session->broken || (!settings_.cache_on_demand && !listed)) {
+  // A login chosen by the sender must not carry another sender's mail.
+  if (session->authenticated && sender_dependent_auth_) listed = false;
+  if (session->broken || (!settings_.cache_on_demand && !listed) ||
+      (session->authenticated && sender_dependent_auth_)) {
     session->quit();
     session.reset();
     return;

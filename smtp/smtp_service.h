@@ -63,6 +63,7 @@ class SmtpService {
   Protocol protocol_;
   Settings settings_;
   std::string relayhost_;
+  bool sender_dependent_auth_ = false;
   std::unique_ptr<TlsClient> tls_;
   std::unique_ptr<SaslClient> sasl_;
   std::optional<Session> cached_;
