@@ -73,6 +73,8 @@ Engine::Result Engine::data(const std::string& args) {
     reply("503 5.5.1 Error: DATA after BDAT");
     return Result::kError;
   }
+  // As Postfix: at DATA the policy sees the recipient only when there is one.
+  session_.recipient = session_.recipients.size() == 1 ? session_.recipients.front() : "";
   if (svc_.restrictions) {
     svc_.restrictions->note_pipelining(session_, stream_.buffered() > 0);
     if (auto r = svc_.restrictions->on_data(session_)) {
@@ -193,6 +195,7 @@ Engine::Result Engine::bdat(const std::string& args) {
   bdat_active_ = true;
   bool accept = in_transaction() && !session_.recipients.empty() && !bdat_failed_;
   if (accept && bdat_total_ == 0 && data_size_ == 0 && bdat_line_.empty()) {
+    session_.recipient = session_.recipients.size() == 1 ? session_.recipients.front() : "";
     if (svc_.restrictions) {
       svc_.restrictions->note_pipelining(session_, false);
       if (auto r = svc_.restrictions->on_data(session_)) {

@@ -293,7 +293,6 @@ Engine::Result Engine::rcpt(const std::string& args) {
   ok = ok && cleanup_->write_record(rec::kRcpt, *addr).has_value();
   if (!ok) write_failed_ = true;
   session_.recipients.push_back(*addr);
-  session_.recipient.clear();
   reply("250 2.1.5 Ok");
   return Result::kOk;
 }
