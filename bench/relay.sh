@@ -18,13 +18,13 @@
 # release), how many deliveries the log shows on a reused connection
 # (conn_use=), and the ratio ours/Postfix of the drain times. The sink must
 # receive exactly COUNT per run: any loss or duplicate stops the script. Each phase runs REPS times (default
-# 3) on the same pair of instances, ours and Postfix's alternating who goes
+# 5) on the same pair of instances, ours and Postfix's alternating who goes
 # first; the table shows medians. Root only (instances switch users).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ours_build=${1:-$top/build}
 count=${2:-2000}
-reps=${3:-3}
+reps=${3:-5}
 
 [ "$(id -u)" = 0 ] || { echo "relay.sh: run as root" >&2; exit 1; }
 [ -x /usr/sbin/postfix ] || { echo "relay.sh: Debian's postfix is not installed (scripts/deps.sh)" >&2; exit 1; }

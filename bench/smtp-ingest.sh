@@ -12,15 +12,15 @@
 # A run's time is from the start of smtp-source until every message left the
 # queue (the log's "removed" lines; for local also the mailbox's From_
 # lines): both must equal COUNT, anything else stops the script. Each run is
-# repeated REPS times, ours and Postfix's alternating; the medians are
+# repeated REPS times (default 5), ours and Postfix's alternating; the medians are
 # printed in messages per second with the ratio ours/Postfix (of the times:
 # above 1.0 means ours is slower). The rate smtp-source alone saw (ingest,
 # without waiting for delivery) is printed beside it. Root only.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ours_build=${1:-$top/build}
-count=${2:-1000}
-reps=${3:-3}
+count=${2:-2000}
+reps=${3:-5}
 size=4096
 user=pbench0
 
