@@ -184,7 +184,7 @@ TEST_CASE("smtpd survives long lines, NUL bytes, binary garbage and non-SMTP com
     auto c = s.connect();
     REQUIRE(c);
     std::string junk;
-    for (int i = 0; i < 300000; ++i) junk += static_cast<char>((i * 7919) % 251 + 1);
+    for (unsigned i = 0; i < 300000; ++i) junk += static_cast<char>((i * 7919u) % 251u + 1u);
     for (auto& ch : junk)
       if (ch == '\n') ch = ' ';
     (void)c->send_raw(junk);
