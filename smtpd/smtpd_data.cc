@@ -203,7 +203,7 @@ Engine::Result Engine::bdat(const std::string& args) {
         bdat_failed_ = true;
         // Postfix reads the chunk first, then answers.
         for (long long left = size; left > 0;) {
-          auto got = stream_.read_exact(static_cast<size_t>(std::min<long long>(left, kBdatBlock)));
+          auto got = stream_.read_some(static_cast<size_t>(std::min<long long>(left, kBdatBlock)));
           if (!got) {
             log_end(got.error());
             return Result::kError;
@@ -219,7 +219,7 @@ Engine::Result Engine::bdat(const std::string& args) {
     put_headers_on_top();
   }
   for (long long left = size; left > 0;) {
-    auto got = stream_.read_exact(static_cast<size_t>(std::min<long long>(left, kBdatBlock)));
+    auto got = stream_.read_some(static_cast<size_t>(std::min<long long>(left, kBdatBlock)));
     if (!got) {
       log_end(got.error());
       return Result::kError;

@@ -40,8 +40,8 @@ void Engine::flush() {
 
 std::string Engine::where() const {
   if (in_data_) {
-    return (bdat_active_ ? "BDAT" : "DATA") + std::string(" (") + std::to_string(data_size_) +
-           " bytes)";
+    return (bdat_active_ ? "BDAT" : "DATA") + std::string(" (") +
+           std::to_string(bdat_active_ ? bdat_total_ : data_size_) + " bytes)";
   }
   return session_.last_command.empty() ? "CONNECT" : session_.last_command;
 }

@@ -280,3 +280,35 @@ TEST_CASE("SMTP smuggling: bare LF, bare CR, <LF>.<CR><LF> and <CR>.<CR> never e
   check_smuggling(s, "\r\n.\r", 6);
   CHECK(next_client_served(s));
 }
+
+TEST_CASE("a client that goes away inside DATA or BDAT is logged with the bytes received",
+          "[smtpd][limits][restrictions]") {
+  if (test::skip_unless_root("a whole instance switches users")) return;
+  SmtpdInstance s;
+  REQUIRE(s.start().exit_status == 0);
+  {
+    auto c = s.connect();
+    REQUIRE(c);
+    CHECK(ask(*c, "EHLO client.example.org").rfind("250-", 0) == 0);
+    CHECK(ask(*c, "MAIL FROM:<sender@example.org>") == "250 2.1.0 Ok");
+    CHECK(ask(*c, "RCPT TO:<root@mx.example.test>") == "250 2.1.5 Ok");
+    CHECK(ask(*c, "DATA") == "354 End data with <CR><LF>.<CR><LF>");
+    REQUIRE(c->send_raw("Subject: x\r\n\r\nabc\r\n"));
+  }
+  INFO(s.log());
+  CHECK(s.log_has("lost connection after DATA (19 bytes) from unknown[127.0.0.1]"));
+  CHECK(s.log_has("disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=1 data=0/1 commands=3/4"));
+  {
+    auto c = s.connect();
+    REQUIRE(c);
+    CHECK(ask(*c, "EHLO client.example.org").rfind("250-", 0) == 0);
+    CHECK(ask(*c, "MAIL FROM:<sender@example.org>") == "250 2.1.0 Ok");
+    CHECK(ask(*c, "RCPT TO:<root@mx.example.test>") == "250 2.1.5 Ok");
+    REQUIRE(c->send_raw("BDAT 100\r\nabc"));
+  }
+  CHECK(s.log_has("lost connection after BDAT (3 bytes) from unknown[127.0.0.1]"));
+  CHECK(s.log_has("disconnect from unknown[127.0.0.1] ehlo=1 mail=1 rcpt=1 bdat=0/1 commands=3/4"));
+  // Nothing of either message stayed in the queue.
+  CHECK(s.pipeline().wait_queue_empty(std::chrono::seconds(10), true));
+  CHECK(next_client_served(s));
+}
