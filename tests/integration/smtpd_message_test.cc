@@ -151,3 +151,26 @@ TEST_CASE("smtpd unstuffs dots, keeps long lines whole and accepts BDAT chunks",
       s.log_has("disconnect from unknown[127.0.0.1] ehlo=1 mail=2 rcpt=2 data=1 bdat=3 quit=1 "
                 "commands=10"));
 }
+
+TEST_CASE("smtp-source with several sessions queues every message once", "[smtpd][restrictions]") {
+  if (test::skip_unless_root("a whole instance switches users")) return;
+  if (test::skip_without("/usr/sbin/smtp-source", "Postfix's SMTP load generator")) return;
+  SmtpdInstance s;
+  REQUIRE(s.start().exit_status == 0);
+  test::RunOptions o;
+  o.timeout_seconds = 120;
+  auto r = test::run(
+      {"/usr/sbin/smtp-source", "-s", "4", "-m", "40", "-l", "2000", "-f", "sender@example.org",
+       "-t", "root@mx.example.test", "127.0.0.1:" + std::to_string(s.port())},
+      o);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_status == 0);
+  REQUIRE(s.wait_for_messages("root", 40));
+  std::string box = s.mailbox("root");
+  size_t received = 0;
+  for (size_t at = box.find("\nReceived: from "); at != std::string::npos;
+       at = box.find("\nReceived: from ", at + 1))
+    ++received;
+  CHECK(received == 40);
+  CHECK(s.pipeline().wait_queue_empty());
+}
