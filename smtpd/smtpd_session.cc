@@ -162,7 +162,7 @@ Engine::Result Engine::dispatch(const std::string& verb, const std::string& args
   // smtpd_junk_command_limit: commands that do not move a transaction.
   bool junk = verb == "HELO" || verb == "EHLO" || verb == "RSET" || verb == "NOOP" ||
               verb == "VRFY" || verb == "ETRN";
-  if (junk && session_.junk_count++ >= set_.junk_command_limit) ++session_.error_count;
+  if (junk && session_.junk_count++ > set_.junk_command_limit) ++session_.error_count;
   bool pre_tls =
       verb == "HELO" || verb == "EHLO" || verb == "STARTTLS" || verb == "NOOP" || verb == "QUIT";
   if (!pre_tls && tls_required_now()) {
