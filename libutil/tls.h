@@ -47,7 +47,14 @@ struct TlsClientSettings {
 };
 
 class TlsContext {
+  // Only server()/client() can name a Key, so only they construct one
+  // (through std::make_unique, which needs a public constructor).
+  struct Key {
+    explicit Key() = default;
+  };
+
  public:
+  TlsContext(Key, void* ctx) : ctx_(ctx) {}
   static Result<std::unique_ptr<TlsContext>> server(const TlsServerSettings& settings);
   static Result<std::unique_ptr<TlsContext>> client(const TlsClientSettings& settings);
   ~TlsContext();
@@ -56,7 +63,6 @@ class TlsContext {
   void* native() const { return ctx_; }  // SSL_CTX*, for tls*.cc only
 
  private:
-  explicit TlsContext(void* ctx) : ctx_(ctx) {}
   void* ctx_;
 };
 

@@ -269,7 +269,7 @@ Result<std::unique_ptr<TlsContext>> TlsContext::server(const TlsServerSettings& 
   } else {
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
   }
-  return std::unique_ptr<TlsContext>(new TlsContext(ctx.release()));
+  return std::make_unique<TlsContext>(Key{}, ctx.release());
 }
 
 Result<std::unique_ptr<TlsContext>> TlsContext::client(const TlsClientSettings& settings) {
@@ -287,7 +287,7 @@ Result<std::unique_ptr<TlsContext>> TlsContext::client(const TlsClientSettings& 
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, accept_any);
   SSL_CTX_set_verify_depth(ctx.get(), settings.verify_depth);
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
-  return std::unique_ptr<TlsContext>(new TlsContext(ctx.release()));
+  return std::make_unique<TlsContext>(Key{}, ctx.release());
 }
 
 }  // namespace util

@@ -56,6 +56,18 @@ void Engine::log_end(const util::Error& error) {
   hangup_ = true;
 }
 
+// smtpd_client_new_tls_session_rate_limit after a handshake: over the limit
+// the client gets anvil's 421 and the session ends.
+bool Engine::tls_session_allowed() {
+  if (!svc_.anvil) return true;
+  auto r = svc_.anvil->on_tls_handshake(session_);
+  if (!r) return true;
+  reply(*r);
+  flush();
+  hangup_ = true;
+  return false;
+}
+
 bool Engine::tls_required_now() const {
   return svc_.tls && svc_.tls->required() && !session_.tls_active;
 }
@@ -77,6 +89,8 @@ bool Engine::greet() {
       flush();
       return false;
     }
+    // Wrapper mode: the handshake above was a new TLS session.
+    if (session_.tls_active && !tls_session_allowed()) return false;
   }
   if (svc_.restrictions) {
     svc_.restrictions->note_pipelining(session_, stream_.buffered() > 0);
@@ -285,6 +299,12 @@ Engine::Result Engine::starttls(const std::string& args) {
       return Result::kError;
     }
   }
+  // Postfix keeps offering STARTTLS when its certificate could not be
+  // loaded, and refuses the command itself; the session goes on in clear.
+  if (svc_.tls->local_problem()) {
+    reply("454 4.7.0 TLS not available due to local problem");
+    return Result::kError;
+  }
   reply("220 2.0.0 Ready to start TLS");
   flush();
   if (hangup_) return Result::kError;
@@ -295,6 +315,10 @@ Engine::Result Engine::starttls(const std::string& args) {
     return Result::kError;
   }
   session_.tls_active = true;
+  if (!tls_session_allowed()) {
+    quit_ = true;
+    return Result::kError;
+  }
   // RFC 3207: forget everything learned before the handshake.
   abort_transaction();
   session_.helo_name.reset();

@@ -82,6 +82,7 @@ class Engine {
   bool in_transaction() const { return session_.sender.has_value(); }
   bool helo_ok() const { return session_.helo_name.has_value(); }
   bool tls_required_now() const;
+  bool tls_session_allowed();
 
   util::Stream& stream_;
   Services svc_;
