@@ -208,8 +208,10 @@ TEST_CASE(
   REQUIRE(master_test::eventually(
       [&] { return pipeline_test::count_of(s.log(), "disconnect from ") >= 2; }, 10s));
   // The second handshake went over the limit: 421 and the session ended.
-  CHECK(s.log_has("warning: New TLS session rate limit exceeded: 2 from unknown[127.0.0.2] "
-                  "for service 127.0.0.1:" + std::to_string(s.port())));
+  CHECK(
+      s.log_has("warning: New TLS session rate limit exceeded: 2 from unknown[127.0.0.2] "
+                "for service 127.0.0.1:" +
+                std::to_string(s.port())));
   ClientFrom third("127.0.0.2", s.port());
   REQUIRE(third.reply().starts_with("220 "));
   CHECK(third.command("EHLO client.example").starts_with("250 "));
