@@ -12,6 +12,7 @@
 #include <cstring>
 #include <utility>
 
+#include "libmail/sasl_options.h"
 #include "libutil/dict.h"
 #include "libutil/log.h"
 
@@ -55,33 +56,6 @@ util::Result<void> client_init() {
 std::string status_text(int status) {
   const char* text = sasl_errstring(status, nullptr, nullptr);
   return text ? text : "unknown SASL error";
-}
-
-util::Result<unsigned> parse_security_options(std::string_view parameter, std::string_view value) {
-  struct Option {
-    const char* name;
-    unsigned flag;
-  };
-  static constexpr Option kOptions[] = {
-      {"noplaintext", SASL_SEC_NOPLAINTEXT},         {"noactive", SASL_SEC_NOACTIVE},
-      {"nodictionary", SASL_SEC_NODICTIONARY},       {"noanonymous", SASL_SEC_NOANONYMOUS},
-      {"forward_secrecy", SASL_SEC_FORWARD_SECRECY}, {"mutual_auth", SASL_SEC_MUTUAL_AUTH},
-  };
-  unsigned flags = 0;
-  for (const std::string& word : conf::Config::split_list(value)) {
-    bool known = false;
-    for (const Option& o : kOptions) {
-      if (::strcasecmp(word.c_str(), o.name) == 0) {
-        flags |= o.flag;
-        known = true;
-      }
-    }
-    if (!known) {
-      return util::fail("unknown " + std::string(parameter) + " value \"" + word + "\" in \"" +
-                        std::string(value) + "\"");
-    }
-  }
-  return flags;
 }
 
 std::vector<std::string> split_words(std::string_view text) {
@@ -156,56 +130,6 @@ struct ConnState {
   }
 };
 
-// smtp_sasl_mechanism_filter: a list of names (and !names, type:tables);
-// empty passes everything.
-class MechanismFilter {
- public:
-  util::Result<void> init(const std::vector<std::string>& items) {
-    for (const std::string& item : items) {
-      Item it;
-      std::string_view text = item;
-      if (!text.empty() && text[0] == '!') {
-        it.negate = true;
-        text.remove_prefix(1);
-      }
-      if (text.starts_with("static:")) {
-        it.any = true;
-      } else if (text.find(':') != std::string_view::npos) {
-        auto dict = util::dict_open(text);
-        if (!dict) return std::unexpected(dict.error());
-        it.table = std::shared_ptr<util::Dict>(std::move(*dict));
-      } else {
-        it.name = std::string(text);
-      }
-      items_.push_back(std::move(it));
-    }
-    return {};
-  }
-
-  bool accepts(const std::string& mechanism) const {
-    if (items_.empty()) return true;
-    for (const Item& it : items_) {
-      bool match =
-          it.any || (!it.name.empty() && ::strcasecmp(it.name.c_str(), mechanism.c_str()) == 0);
-      if (it.table) {
-        auto found = it.table->lookup(mechanism);
-        match = found && found->has_value();
-      }
-      if (match) return !it.negate;
-    }
-    return false;
-  }
-
- private:
-  struct Item {
-    bool negate = false;
-    bool any = false;
-    std::string name;
-    std::shared_ptr<util::Dict> table;
-  };
-  std::vector<Item> items_;
-};
-
 class NoSaslClient final : public SaslClient {
  public:
   bool enabled() const override { return false; }
@@ -242,7 +166,7 @@ struct ClientSettings {
 class CyrusSaslClient final : public SaslClient {
  public:
   CyrusSaslClient(ClientSettings settings, std::vector<std::unique_ptr<util::Dict>> maps,
-                  MechanismFilter filter)
+                  mail::SaslMechanismFilter filter)
       : settings_(std::move(settings)), maps_(std::move(maps)), filter_(std::move(filter)) {}
 
   bool enabled() const override { return true; }
@@ -423,7 +347,7 @@ class CyrusSaslClient final : public SaslClient {
  private:
   ClientSettings settings_;
   std::vector<std::unique_ptr<util::Dict>> maps_;
-  MechanismFilter filter_;
+  mail::SaslMechanismFilter filter_;
 };
 
 }  // namespace
@@ -465,7 +389,7 @@ util::Result<std::unique_ptr<SaslClient>> SaslClient::create(const conf::Config&
   auto opts = [&](const std::string& name, unsigned& flags) -> util::Result<void> {
     auto v = config.try_get(name);
     if (!v) return std::unexpected(v.error());
-    auto f = parse_security_options(name, *v);
+    auto f = mail::parse_sasl_security_options(name, *v);
     if (!f) return std::unexpected(f.error());
     flags = *f;
     return {};
@@ -506,13 +430,13 @@ util::Result<std::unique_ptr<SaslClient>> SaslClient::create(const conf::Config&
     maps.push_back(std::move(*dict));
   }
 
-  MechanismFilter filter;
   auto filter_items = config.try_get_list(p + "_sasl_mechanism_filter");
   if (!filter_items) return std::unexpected(filter_items.error());
-  if (auto r = filter.init(*filter_items); !r) return std::unexpected(r.error());
+  auto filter = mail::SaslMechanismFilter::create(*filter_items);
+  if (!filter) return std::unexpected(filter.error());
 
   if (auto r = client_init(); !r) return std::unexpected(r.error());
-  return std::make_unique<CyrusSaslClient>(std::move(s), std::move(maps), std::move(filter));
+  return std::make_unique<CyrusSaslClient>(std::move(s), std::move(maps), std::move(*filter));
 }
 
 }  // namespace smtp

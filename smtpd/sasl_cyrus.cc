@@ -78,33 +78,6 @@ void ConnDeleter::operator()(sasl_conn_t* conn) const {
   if (conn) sasl_dispose(&conn);
 }
 
-util::Result<unsigned> parse_security_options(std::string_view parameter, std::string_view value) {
-  struct Option {
-    const char* name;
-    unsigned flag;
-  };
-  static constexpr Option kOptions[] = {
-      {"noplaintext", SASL_SEC_NOPLAINTEXT},         {"noactive", SASL_SEC_NOACTIVE},
-      {"nodictionary", SASL_SEC_NODICTIONARY},       {"noanonymous", SASL_SEC_NOANONYMOUS},
-      {"forward_secrecy", SASL_SEC_FORWARD_SECRECY}, {"mutual_auth", SASL_SEC_MUTUAL_AUTH},
-  };
-  unsigned flags = 0;
-  for (const std::string& word : conf::Config::split_list(value)) {
-    bool known = false;
-    for (const Option& o : kOptions) {
-      if (::strcasecmp(word.c_str(), o.name) == 0) {
-        flags |= o.flag;
-        known = true;
-      }
-    }
-    if (!known) {
-      return util::fail("unknown " + std::string(parameter) + " value \"" + word + "\" in \"" +
-                        std::string(value) + "\"");
-    }
-  }
-  return flags;
-}
-
 int set_security(sasl_conn_t* conn, unsigned flags) {
   sasl_security_properties_t props{};
   props.min_ssf = 0;

@@ -1,6 +1,6 @@
 // smtpd's thin layer over Cyrus libsasl2 (server side): the once-per-process
 // sasl_server_init with Postfix's config path and log callback, an RAII
-// sasl_conn_t, security-option parsing and base64 through libsasl2's own
+// sasl_conn_t, security properties and base64 through libsasl2's own
 // coder. User: smtpd/sasl_server.cc only.
 // Easy to get wrong: libsasl2 is process-global. It reads APP.conf and loads
 // its plugins in sasl_server_init (so before chroot); a second init with a
@@ -32,10 +32,6 @@ struct ConnDeleter {
   void operator()(sasl_conn_t* conn) const;
 };
 using Conn = std::unique_ptr<sasl_conn_t, ConnDeleter>;
-
-// "noanonymous, noplaintext" -> SASL_SEC_* flags. Error names `parameter`
-// and the bad word.
-util::Result<unsigned> parse_security_options(std::string_view parameter, std::string_view value);
 
 // Security properties for a connection: the flags, no SASL security layer
 // (TLS protects the session, as in Postfix).

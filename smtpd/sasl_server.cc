@@ -24,6 +24,7 @@
 
 #include "build_paths.h"
 #include "libmail/match_list.h"
+#include "libmail/sasl_options.h"
 #include "libutil/dict.h"
 #include "libutil/log.h"
 #include "smtpd/sasl_cyrus.h"
@@ -52,59 +53,6 @@ std::vector<std::string> split_words(std::string_view text) {
   return words;
 }
 
-// smtpd_sasl_mechanism_filter: "!name" excludes, "name" includes,
-// "static:..." includes everything left, "type:table" includes what the
-// table finds; first match wins, no match excludes.
-class MechanismFilter {
- public:
-  static util::Result<MechanismFilter> create(const std::vector<std::string>& items) {
-    MechanismFilter filter;
-    for (const std::string& item : items) {
-      Item it;
-      std::string_view text = item;
-      if (!text.empty() && text[0] == '!') {
-        it.negate = true;
-        text.remove_prefix(1);
-      }
-      if (text.starts_with("static:")) {
-        it.any = true;
-      } else if (text.find(':') != std::string_view::npos) {
-        auto dict = util::dict_open(text);
-        if (!dict) return std::unexpected(dict.error());
-        it.table = std::shared_ptr<util::Dict>(std::move(*dict));
-      } else {
-        it.name = std::string(text);
-      }
-      filter.items_.push_back(std::move(it));
-    }
-    return filter;
-  }
-
-  bool empty() const { return items_.empty(); }
-
-  bool accepts(const std::string& mechanism) const {
-    for (const Item& it : items_) {
-      bool match =
-          it.any || (!it.name.empty() && ::strcasecmp(it.name.c_str(), mechanism.c_str()) == 0);
-      if (it.table) {
-        auto found = it.table->lookup(mechanism);
-        match = found && found->has_value();
-      }
-      if (match) return !it.negate;
-    }
-    return false;
-  }
-
- private:
-  struct Item {
-    bool negate = false;
-    bool any = false;
-    std::string name;
-    std::shared_ptr<util::Dict> table;
-  };
-  std::vector<Item> items_;
-};
-
 struct Settings {
   std::string service;       // smtpd_sasl_service
   std::string local_domain;  // smtpd_sasl_local_domain
@@ -117,7 +65,8 @@ struct Settings {
 
 class CyrusSasl final : public SaslServer {
  public:
-  CyrusSasl(Settings settings, MechanismFilter filter, std::optional<mail::MatchList> exceptions)
+  CyrusSasl(Settings settings, mail::SaslMechanismFilter filter,
+            std::optional<mail::MatchList> exceptions)
       : settings_(std::move(settings)),
         filter_(std::move(filter)),
         exceptions_(std::move(exceptions)) {}
@@ -144,8 +93,7 @@ class CyrusSasl final : public SaslServer {
     if (conn && sasl_listmech(conn.get(), nullptr, "", " ", "", &list, &len, &count) == SASL_OK &&
         list != nullptr) {
       for (const std::string& mech : split_words(std::string_view(list, len))) {
-        if (filter_.empty() || filter_.accepts(mech))
-          offered += (offered.empty() ? "" : " ") + mech;
+        if (filter_.accepts(mech)) offered += (offered.empty() ? "" : " ") + mech;
       }
     }
     if (offered.empty()) {
@@ -295,7 +243,7 @@ class CyrusSasl final : public SaslServer {
   }
 
   Settings settings_;
-  MechanismFilter filter_;
+  mail::SaslMechanismFilter filter_;
   std::optional<mail::MatchList> exceptions_;
 };
 
@@ -334,9 +282,9 @@ util::Result<std::unique_ptr<SaslServer>> SaslServer::create(const conf::Config&
         get("smtpd_sasl_tls_security_options", tls_opts)}) {
     if (!r) return std::unexpected(r.error());
   }
-  auto plain = cyrus::parse_security_options("smtpd_sasl_security_options", plain_opts);
+  auto plain = mail::parse_sasl_security_options("smtpd_sasl_security_options", plain_opts);
   if (!plain) return std::unexpected(plain.error());
-  auto tls = cyrus::parse_security_options("smtpd_sasl_tls_security_options", tls_opts);
+  auto tls = mail::parse_sasl_security_options("smtpd_sasl_tls_security_options", tls_opts);
   if (!tls) return std::unexpected(tls.error());
   s.plain_flags = *plain;
   s.tls_flags = *tls;
@@ -352,7 +300,7 @@ util::Result<std::unique_ptr<SaslServer>> SaslServer::create(const conf::Config&
 
   auto filter_items = config.try_get_list("smtpd_sasl_mechanism_filter");
   if (!filter_items) return std::unexpected(filter_items.error());
-  auto filter = MechanismFilter::create(*filter_items);
+  auto filter = mail::SaslMechanismFilter::create(*filter_items);
   if (!filter) return std::unexpected(filter.error());
 
   std::optional<mail::MatchList> exceptions;
