@@ -7,7 +7,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -66,21 +68,26 @@ bool connect_dgram(const std::string& path) {
 
 bool send_to_postlog(const std::string& line) {
   auto& s = state();
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  // postlogd's queue fills up in bursts (net.unix.max_dgram_qlen is 10 by
+  // default and every smtpd, cleanup, qmgr and local sends to it): wait for
+  // room, as Postfix's blocking send does, rather than lose the line; the
+  // deadline only keeps a wedged postlogd from stopping the mail system.
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  for (int reconnects = 0; reconnects < 2;) {
     if (!s.sock && !connect_dgram(s.socket_path) && !connect_dgram(s.relative_path)) return false;
     if (::send(s.sock.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
       return true;
-    // postlogd's queue is full (net.unix.max_dgram_qlen is 10 by default, a
-    // burst of delivery lines fills it): wait briefly for room rather than
-    // lose the line.
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return false;
       pollfd p{s.sock.get(), POLLOUT, 0};
-      if (::poll(&p, 1, 1000) > 0 &&
-          ::send(s.sock.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
-        return true;
+      (void)::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 1000)));
+      continue;
     }
-    // postlogd was restarted (new socket) or is gone: reconnect once.
+    // postlogd was restarted (new socket) or is gone: reconnect.
     s.sock.reset();
+    ++reconnects;
   }
   return false;
 }
