@@ -67,6 +67,7 @@ struct Parsed {
   std::vector<Rcpt> rcpts, extracted_rcpts;
   std::vector<std::string> lines;
   std::optional<std::string> content_filter, redirect;
+  int late_flags = 0;  // HOLD/DISCARD sent by smtpd in an 'f' record
   bool ended = false;
   bool bad = false;
   std::string log_origin = "local", log_protocol, log_helo;
@@ -168,6 +169,10 @@ Parsed parse_records(const std::vector<Record>& records) {
         break;
       case rec::kRedirect:
         p.redirect = r.data;
+        break;
+      case rec::kFlags:
+        // Only what a client may ask for late; never written to the file.
+        p.late_flags |= std::atoi(r.data.c_str()) & (kCleanupFlagHold | kCleanupFlagDiscard);
         break;
       case rec::kEnd:
         p.ended = true;
@@ -275,6 +280,7 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
     out.status |= kCleanupStatBad;
     return out;
   }
+  flags |= p.late_flags;
   const AddressMaps& maps = tables.maps;
   bool map_ok = (flags & kCleanupFlagMapOk) != 0;
   bool local = p.context != "remote";

@@ -152,6 +152,11 @@ Engine::Result Engine::finish_message(const std::string& ok_prefix) {
     ok = ok && cleanup_->write_record(rec::kFilter, *session_.filter).has_value();
   if (session_.redirect)
     ok = ok && cleanup_->write_record(rec::kRedirect, *session_.redirect).has_value();
+  // A HOLD or DISCARD found after cleanup was opened (a later RCPT, DATA or
+  // end-of-data restriction) travels as a flags record, as in Postfix.
+  if (int late = (session_.hold ? mail::kCleanupFlagHold : 0) |
+                 (session_.discard ? mail::kCleanupFlagDiscard : 0))
+    ok = ok && cleanup_->write_record(rec::kFlags, std::to_string(late)).has_value();
   ok = ok && cleanup_->write_record(rec::kEnd, "").has_value();
   if (!ok) return fail(SmtpReply{451, "4.3.0", "Error: queue file write error"});
   auto verdict = cleanup_->finish();

@@ -137,3 +137,35 @@ TEST_CASE("an access-map HOLD puts the message on hold and PREPEND adds the head
   });
   CHECK(held);
 }
+
+TEST_CASE("a HOLD found at a later recipient still puts the message on hold",
+          "[smtpd][restrictions][slow]") {
+  if (test::skip_unless_root("a whole instance switches users")) return;
+  smtpd_test::SmtpdOptions o;
+  // root is accepted first (cleanup is open by then); postmaster triggers HOLD.
+  o.main_cf =
+      "smtpd_recipient_restrictions = check_recipient_access "
+      "inline:{{postmaster@mx.example.test=HOLD}}, permit_mynetworks, "
+      "reject_unauth_destination\n";
+  SmtpdInstance s(o);
+  REQUIRE(s.start().exit_status == 0);
+  auto c = s.connect();
+  REQUIRE(c);
+  REQUIRE(c->command("EHLO client.example.org"));
+  auto r =
+      c->send_message("sender@example.org", {"root@mx.example.test", "postmaster@mx.example.test"},
+                      "Subject: held late\n\nx\n");
+  REQUIRE(r);
+  CHECK(r->code == 250);
+  c->command("QUIT");
+  CHECK(s.log_has("<postmaster@mx.example.test>: Recipient address triggers HOLD action; "));
+  bool held = master_test::eventually([&] {
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::recursive_directory_iterator(s.instance().dir().file("queue/hold"), ec))
+      if (e.is_regular_file()) return true;
+    return false;
+  });
+  CHECK(held);
+  CHECK(s.mailbox("root").find("Subject: held late") == std::string::npos);
+}

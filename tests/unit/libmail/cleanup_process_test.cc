@@ -1,11 +1,10 @@
 #include "libmail/cleanup_process.h"
 
+#include <catch.hpp>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
-
-#include <catch.hpp>
 
 #include "libmail/cleanup_client.h"
 #include "libmail/queue_file.h"
@@ -132,9 +131,10 @@ TEST_CASE("cleanup keeps a root submission's From with its full name and To as w
   CHECK(mail::build_queue_file(out.message) == s.expected);
 }
 
-TEST_CASE("sendmail -t recipients become extracted recipients, Bcc: goes, header addresses are "
-          "qualified",
-          "[cleanup]") {
+TEST_CASE(
+    "sendmail -t recipients become extracted recipients, Bcc: goes, header addresses are "
+    "qualified",
+    "[cleanup]") {
   UtcZone utc;
   auto s = sample("qf_t_hold", "E8C72A74191");
   // What the maildrop file held: the To: as typed, a Bcc: header, and the
@@ -167,7 +167,8 @@ TEST_CASE("header_checks HOLD, PREPEND, WARN and BCC act and log as Postfix's", 
   test::TempDir dir;
   auto s = sample("qf_actions2_hold", "25A6FA74581");
   // Postfix's input had no X-Added: header: PREPEND put it there.
-  std::erase_if(s.input, [](const mail::Record& r) { return r.data == "X-Added: by-header-checks"; });
+  std::erase_if(s.input,
+                [](const mail::Record& r) { return r.data == "X-Added: by-header-checks"; });
   auto tables = local_tables();
   tables.header_checks = regexp_table(dir,
                                       "/^Subject: HOLDME/ HOLD\n"
@@ -232,8 +233,8 @@ TEST_CASE("header_checks REJECT, DISCARD and IGNORE", "[cleanup]") {
   auto tables = local_tables();
   SECTION("REJECT with text gives the content status and a 5.7.1 reason") {
     tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ REJECT no thanks\n");
-    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
-                                     settings(), tables);
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0, settings(),
+                                     tables);
     CHECK(out.status == mail::kCleanupStatCont);
     CHECK(out.reason == "5.7.1 no thanks");
     CHECK(out.log[0] ==
@@ -242,38 +243,38 @@ TEST_CASE("header_checks REJECT, DISCARD and IGNORE", "[cleanup]") {
   }
   SECTION("REJECT without text uses Postfix's words") {
     tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ REJECT\n");
-    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
-                                     settings(), tables);
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0, settings(),
+                                     tables);
     CHECK(out.reason == "5.7.1 message content rejected");
   }
   SECTION("without the filter flag nothing is checked") {
     tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ REJECT\n");
-    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMapOk, s.queue_id, 1, 0,
-                                     settings(), tables);
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMapOk, s.queue_id, 1, 0, settings(),
+                                     tables);
     CHECK(out.status == 0);
   }
   SECTION("DISCARD accepts and throws away") {
     tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ DISCARD\n");
-    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
-                                     settings(), tables);
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0, settings(),
+                                     tables);
     CHECK(out.status == 0);
     CHECK(out.discard);
-    CHECK(out.log == std::vector<std::string>{
-                         "discard: header Subject: HOLDME sendmail root from local; "
-                         "from=<root@example.test> to=<cmpuser@example.test>"});
+    CHECK(out.log ==
+          std::vector<std::string>{"discard: header Subject: HOLDME sendmail root from local; "
+                                   "from=<root@example.test> to=<cmpuser@example.test>"});
   }
   SECTION("IGNORE drops the header silently") {
     tables.header_checks = regexp_table(dir, "/^Subject: HOLDME/ IGNORE\n");
-    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
-                                     settings(), tables);
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0, settings(),
+                                     tables);
     CHECK(out.status == 0);
     for (const auto& l : out.message.lines) CHECK_FALSE(l.starts_with("Subject:"));
     CHECK(out.log.size() == 1);  // message-id only
   }
   SECTION("body_checks REPLACE rewrites a body line") {
     tables.body_checks = regexp_table(dir, "/^body from root$/ REPLACE body was here\n");
-    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0,
-                                     settings(), tables);
+    auto out = mail::cleanup_process(s.input, mail::kCleanupFlagMask, s.queue_id, 1, 0, settings(),
+                                     tables);
     CHECK(out.message.lines.back() == "body was here");
     REQUIRE(out.log.size() == 2);
     CHECK(out.log[0].starts_with("message-id="));
@@ -349,19 +350,14 @@ TEST_CASE("virtual aliases expand recipients; canonical maps and masquerading re
   CHECK(out.message.lines[0] == "From: root@example.test");
 }
 
-TEST_CASE("a remote message gets no missing headers and logs an empty message-id",
-          "[cleanup]") {
+TEST_CASE("a remote message gets no missing headers and logs an empty message-id", "[cleanup]") {
   auto tables = local_tables();
-  std::vector<mail::Record> in{{mail::rec::kTime, "1795426200 1", 0},
-                               {mail::rec::kAttr, "rewrite_context=remote", 0},
-                               {mail::rec::kFrom, "a@b.test", 0},
-                               {mail::rec::kRcpt, "c@d.test", 0},
-                               {mail::rec::kMessage, "", 0},
-                               {mail::rec::kNorm, "Subject: x", 0},
-                               {mail::rec::kNorm, "To: someone", 0},
-                               {mail::rec::kNorm, "", 0},
-                               {mail::rec::kExtract, "", 0},
-                               {mail::rec::kEnd, "", 0}};
+  std::vector<mail::Record> in{
+      {mail::rec::kTime, "1795426200 1", 0}, {mail::rec::kAttr, "rewrite_context=remote", 0},
+      {mail::rec::kFrom, "a@b.test", 0},     {mail::rec::kRcpt, "c@d.test", 0},
+      {mail::rec::kMessage, "", 0},          {mail::rec::kNorm, "Subject: x", 0},
+      {mail::rec::kNorm, "To: someone", 0},  {mail::rec::kNorm, "", 0},
+      {mail::rec::kExtract, "", 0},          {mail::rec::kEnd, "", 0}};
   auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, settings(), tables);
   REQUIRE(out.status == 0);
   CHECK(out.message.lines == std::vector<std::string>{"Subject: x", "To: someone", ""});
@@ -380,14 +376,11 @@ TEST_CASE("always_bcc adds a NOTIFY=NEVER recipient after X when the client allo
   auto tables = local_tables();
   auto s = settings();
   s.always_bcc = "archive";
-  std::vector<mail::Record> in{{mail::rec::kTime, "1795426200 1", 0},
-                               {mail::rec::kAttr, "rewrite_context=local", 0},
-                               {mail::rec::kFrom, "root", 0},
-                               {mail::rec::kRcpt, "root", 0},
-                               {mail::rec::kMessage, "", 0},
-                               {mail::rec::kNorm, "", 0},
-                               {mail::rec::kExtract, "", 0},
-                               {mail::rec::kEnd, "", 0}};
+  std::vector<mail::Record> in{
+      {mail::rec::kTime, "1795426200 1", 0}, {mail::rec::kAttr, "rewrite_context=local", 0},
+      {mail::rec::kFrom, "root", 0},         {mail::rec::kRcpt, "root", 0},
+      {mail::rec::kMessage, "", 0},          {mail::rec::kNorm, "", 0},
+      {mail::rec::kExtract, "", 0},          {mail::rec::kEnd, "", 0}};
   auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, s, tables);
   REQUIRE(out.message.extracted_recipients.size() == 1);
   CHECK(out.message.extracted_recipients[0].address == "archive@mx.example.test");
@@ -411,9 +404,10 @@ TEST_CASE("a content filter from pickup's envelope L record stays with the messa
   CHECK(out.message.content_filter == "smtp:[127.0.0.1]:10025");
 }
 
-TEST_CASE("dsn_orig_rcpt follows canonical mapping but not virtual expansion, and Message-Id "
-          "carries cleanup's own time, as on Postfix 3.7",
-          "[cleanup]") {
+TEST_CASE(
+    "dsn_orig_rcpt follows canonical mapping but not virtual expansion, and Message-Id "
+    "carries cleanup's own time, as on Postfix 3.7",
+    "[cleanup]") {
   UtcZone utc;
   auto tables = local_tables();
   auto inline_table = [](const std::string& text) {
@@ -440,8 +434,8 @@ TEST_CASE("dsn_orig_rcpt follows canonical mapping but not virtual expansion, an
   auto s = settings();
   s.hopcount_limit = 2;
   // 2026-11-23 17:29:25 UTC, 13 s after the arrival time.
-  auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "3A6D2A740A0", 1795454965, 0, s,
-                                   tables);
+  auto out =
+      mail::cleanup_process(in, mail::kCleanupFlagMask, "3A6D2A740A0", 1795454965, 0, s, tables);
   CHECK(out.status == mail::kCleanupStatHopc);
   CHECK(out.warnings == std::vector<std::string>{"message rejected: hopcount exceeded"});
   auto& r = out.message.recipients;
@@ -457,9 +451,10 @@ TEST_CASE("dsn_orig_rcpt follows canonical mapping but not virtual expansion, an
   CHECK(out.message.lines[4] == "Date: Mon, 23 Nov 2026 17:29:12 +0000 (UTC)");
 }
 
-TEST_CASE("rewritten address headers are folded, -t recipients qualified, as Postfix 3.7 did with "
-          "the same maildrop file",
-          "[cleanup]") {
+TEST_CASE(
+    "rewritten address headers are folded, -t recipients qualified, as Postfix 3.7 did with "
+    "the same maildrop file",
+    "[cleanup]") {
   UtcZone utc;
   // tests/data/cleanup/postcat_t_headers.txt is Postfix's cleanup output for
   // this maildrop file (sendmail -t -f root root@example.test).
@@ -476,18 +471,17 @@ TEST_CASE("rewritten address headers are folded, -t recipients qualified, as Pos
                                    settings(), tables);
   REQUIRE(out.status == 0);
   CHECK(out.message.sender == "root@mx.example.test");
-  std::vector<std::string> expect{
-      "From: Joe <joe@mx.example.test>",
-      "To: cmpuser@example.test, postmaster@mx.example.test,",
-      "\t\"Doe, J\" <jd@mx.example.test>",
-      "Cc: postmaster@mx.example.test, friends: a@mx.example.test,",
-      "\tb@example.org;",
-      "Reply-To: root@mx.example.test (Root)",
-      "Message-ID: <abc@def>",
-      "Subject: t",
-      "Date: Mon, 23 Nov 2026 17:40:08 +0000 (UTC)",
-      "",
-      "body"};
+  std::vector<std::string> expect{"From: Joe <joe@mx.example.test>",
+                                  "To: cmpuser@example.test, postmaster@mx.example.test,",
+                                  "\t\"Doe, J\" <jd@mx.example.test>",
+                                  "Cc: postmaster@mx.example.test, friends: a@mx.example.test,",
+                                  "\tb@example.org;",
+                                  "Reply-To: root@mx.example.test (Root)",
+                                  "Message-ID: <abc@def>",
+                                  "Subject: t",
+                                  "Date: Mon, 23 Nov 2026 17:40:08 +0000 (UTC)",
+                                  "",
+                                  "body"};
   CHECK(out.message.lines == expect);
   std::vector<std::string> rcpts, origs;
   for (const auto& r : out.message.extracted_recipients) {
@@ -508,14 +502,11 @@ TEST_CASE("a table that cannot be searched makes the message wait, in Postfix's 
   auto fail = util::dict_open("fail:broken");
   REQUIRE(fail);
   tables.maps.virtual_alias.push_back(std::move(*fail));
-  std::vector<mail::Record> in{{mail::rec::kTime, "1795426200 1", 0},
-                               {mail::rec::kAttr, "rewrite_context=local", 0},
-                               {mail::rec::kFrom, "root", 0},
-                               {mail::rec::kRcpt, "user@example.test", 0},
-                               {mail::rec::kMessage, "", 0},
-                               {mail::rec::kNorm, "", 0},
-                               {mail::rec::kExtract, "", 0},
-                               {mail::rec::kEnd, "", 0}};
+  std::vector<mail::Record> in{
+      {mail::rec::kTime, "1795426200 1", 0}, {mail::rec::kAttr, "rewrite_context=local", 0},
+      {mail::rec::kFrom, "root", 0},         {mail::rec::kRcpt, "user@example.test", 0},
+      {mail::rec::kMessage, "", 0},          {mail::rec::kNorm, "", 0},
+      {mail::rec::kExtract, "", 0},          {mail::rec::kEnd, "", 0}};
   auto out = mail::cleanup_process(in, mail::kCleanupFlagMask, "ABC", 1, 0, settings(), tables);
   CHECK(out.status == mail::kCleanupStatWrite);
   REQUIRE_FALSE(out.warnings.empty());
@@ -547,7 +538,39 @@ TEST_CASE("a resent message gets Resent- headers; Return-Path and Content-Length
                                  "X-Orig: y", "Subject: hdrs",
                                  "Resent-Message-Id: <20261123174945.094A9A74080@mx.example.test>",
                                  "Resent-Date: Mon, 23 Nov 2026 17:49:43 +0000 (UTC)", "", "body"});
-  CHECK(out.log == std::vector<std::string>{
-                       "resent-message-id=<20261123174945.094A9A74080@mx.example.test>",
-                       "message-id=<>"});
+  CHECK(out.log ==
+        std::vector<std::string>{"resent-message-id=<20261123174945.094A9A74080@mx.example.test>",
+                                 "message-id=<>"});
+}
+
+TEST_CASE("a late flags record holds or discards the message and is not written to the file",
+          "[cleanup]") {
+  UtcZone utc;
+  auto s = sample("qf_sendmail_root_hold", "69895A741A2");
+  auto with_flags = [&](const std::string& value) {
+    std::vector<mail::Record> in;
+    for (const auto& r : s.input) {
+      if (r.type == mail::rec::kEnd) in.push_back({mail::rec::kFlags, value, 0});
+      in.push_back(r);
+    }
+    return in;
+  };
+  auto tables = local_tables();
+  auto held = mail::cleanup_process(with_flags(std::to_string(mail::kCleanupFlagHold)),
+                                    mail::kCleanupFlagMask, s.queue_id, s.create_time, 0,
+                                    settings(), tables);
+  REQUIRE(held.status == 0);
+  CHECK(held.hold);
+  CHECK_FALSE(held.discard);
+  CHECK(mail::build_queue_file(held.message) == s.expected);  // no 'f' record in it
+  auto gone = mail::cleanup_process(with_flags(std::to_string(mail::kCleanupFlagDiscard)),
+                                    mail::kCleanupFlagMask, s.queue_id, s.create_time, 0,
+                                    settings(), tables);
+  CHECK(gone.discard);
+  // Other bits are not the client's to set late.
+  auto other = mail::cleanup_process(with_flags(std::to_string(mail::kCleanupFlagBounce)),
+                                     mail::kCleanupFlagMask & ~mail::kCleanupFlagBounce, s.queue_id,
+                                     s.create_time, 0, settings(), tables);
+  CHECK_FALSE(other.hold);
+  CHECK_FALSE(other.discard);
 }
