@@ -1,7 +1,5 @@
 #include "anvil/anvil_service.h"
 
-#include <event2/event.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -42,25 +40,11 @@ void log_statistics(AnvilTable& table) {
   for (const std::string& line : table.statistics()) util::msg_info(line);
 }
 
-struct EventFree {
-  void operator()(event* ev) const { event_free(ev); }
-};
-
 // What the loop callbacks need; lives for the whole process.
 struct State {
   std::optional<AnvilTable> table;
-  std::unique_ptr<event, EventFree> status_ev, expire_ev;
+  std::optional<mail::PeriodicTimer> status_timer, expire_timer;
 };
-
-void on_status_timer(evutil_socket_t, short, void* arg) {
-  auto* state = static_cast<State*>(arg);
-  state->table->expire(std::time(nullptr));
-  log_statistics(*state->table);
-}
-
-void on_expire_timer(evutil_socket_t, short, void* arg) {
-  static_cast<State*>(arg)->table->expire(std::time(nullptr));
-}
 
 }  // namespace
 
@@ -139,12 +123,12 @@ int run(int argc, char** argv) {
   };
   hooks.on_loop = [](event_base* base, mail::Daemon& daemon) {
     const long status_time = std::max(1L, daemon.config.get_time("anvil_status_update_time"));
-    state.status_ev.reset(event_new(base, -1, EV_PERSIST, on_status_timer, &state));
-    timeval tv{static_cast<time_t>(status_time), 0};
-    event_add(state.status_ev.get(), &tv);
-    state.expire_ev.reset(event_new(base, -1, EV_PERSIST, on_expire_timer, &state));
-    timeval unit{static_cast<time_t>(std::max(1L, state.table->time_unit())), 0};
-    event_add(state.expire_ev.get(), &unit);
+    state.status_timer.emplace(base, std::chrono::seconds(status_time), [] {
+      state.table->expire(std::time(nullptr));
+      log_statistics(*state.table);
+    });
+    state.expire_timer.emplace(base, std::chrono::seconds(std::max(1L, state.table->time_unit())),
+                               [] { state.table->expire(std::time(nullptr)); });
   };
   hooks.on_disconnect = [](util::Stream& client, mail::Daemon&) {
     state.table->client_gone(client_id(client), std::time(nullptr));

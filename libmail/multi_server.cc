@@ -1,7 +1,6 @@
 #include "libmail/multi_server.h"
 
 #include <event2/event.h>
-
 #include <unistd.h>
 
 #include <map>
@@ -135,8 +134,8 @@ void on_idle(evutil_socket_t, short, void* arg) {
 
 }  // namespace
 
-void multi_server_main(int argc, char** argv, std::string_view program,
-                       const MultiHandler& handler, const MultiHooks& hooks) {
+void multi_server_main(int argc, char** argv, std::string_view program, const MultiHandler& handler,
+                       const MultiHooks& hooks) {
   Daemon daemon = server_start(argc, argv, program, hooks);
   MasterLink master(daemon);
   Loop loop;
@@ -150,7 +149,8 @@ void multi_server_main(int argc, char** argv, std::string_view program,
       event_new(loop.base.get(), master.listen_fd(), EV_READ | EV_PERSIST, on_accept, &loop));
   event_add(loop.accept_ev.get(), nullptr);
   if (master.status_fd() >= 0) {
-    loop.status_ev.reset(event_new(loop.base.get(), master.status_fd(), EV_READ, on_master_gone, &loop));
+    loop.status_ev.reset(
+        event_new(loop.base.get(), master.status_fd(), EV_READ, on_master_gone, &loop));
     event_add(loop.status_ev.get(), nullptr);
   }
   loop.idle_ev.reset(evtimer_new(loop.base.get(), on_idle, &loop));
@@ -160,5 +160,16 @@ void multi_server_main(int argc, char** argv, std::string_view program,
   loop.clients.clear();
   server_exit(daemon, hooks);
 }
+
+PeriodicTimer::PeriodicTimer(event_base* base, std::chrono::seconds every, std::function<void()> fn)
+    : fn_(std::move(fn)), ev_(event_new(base, -1, EV_PERSIST, &PeriodicTimer::fire, this)) {
+  if (!ev_) util::msg_fatal("event_new: cannot make a timer");
+  timeval tv{static_cast<time_t>(every.count()), 0};
+  event_add(ev_, &tv);
+}
+
+PeriodicTimer::~PeriodicTimer() { event_free(ev_); }
+
+void PeriodicTimer::fire(int, short, void* self) { static_cast<PeriodicTimer*>(self)->fn_(); }
 
 }  // namespace mail

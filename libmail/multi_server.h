@@ -16,12 +16,14 @@
 // MultiHooks::on_loop (called after the jail, before the first client).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string_view>
 
 #include "libmail/server_skeleton.h"
 #include "libutil/stream.h"
 
+struct event;
 struct event_base;
 
 namespace mail {
@@ -39,6 +41,21 @@ struct MultiHooks : ServerHooks {
   // the handler said false), for daemons that keep per-client state (anvil
   // gives back the connections a client registered).
   std::function<void(util::Stream& client, Daemon& daemon)> on_disconnect;
+};
+
+// A repeating timer on the loop on_loop hands out (statistics lines,
+// expiry sweeps in anvil and scache); it stops when destroyed.
+class PeriodicTimer {
+ public:
+  PeriodicTimer(event_base* base, std::chrono::seconds every, std::function<void()> fn);
+  ~PeriodicTimer();
+  PeriodicTimer(const PeriodicTimer&) = delete;
+  PeriodicTimer& operator=(const PeriodicTimer&) = delete;
+
+ private:
+  static void fire(int fd, short what, void* self);
+  std::function<void()> fn_;
+  ::event* ev_ = nullptr;
 };
 
 [[noreturn]] void multi_server_main(int argc, char** argv, std::string_view program,

@@ -1,7 +1,5 @@
 #include "scache/scache_service.h"
 
-#include <event2/event.h>
-
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -116,25 +114,11 @@ void log_statistics(ScacheTable& table) {
   for (const std::string& line : table.statistics(std::time(nullptr))) util::msg_info(line);
 }
 
-struct EventFree {
-  void operator()(event* ev) const { event_free(ev); }
-};
-
 struct State {
   std::optional<ScacheTable> table;
   Settings settings;
-  std::unique_ptr<event, EventFree> status_ev, expire_ev;
+  std::optional<mail::PeriodicTimer> status_timer, expire_timer;
 };
-
-void on_status_timer(evutil_socket_t, short, void* arg) {
-  auto* state = static_cast<State*>(arg);
-  state->table->expire(std::time(nullptr));
-  log_statistics(*state->table);
-}
-
-void on_expire_timer(evutil_socket_t, short, void* arg) {
-  static_cast<State*>(arg)->table->expire(std::time(nullptr));
-}
 
 }  // namespace
 
@@ -162,13 +146,13 @@ int run(int argc, char** argv) {
   hooks.on_loop = [](event_base* base, mail::Daemon& daemon) {
     const long status_time =
         std::max(1L, daemon.config.get_time("connection_cache_status_update_time"));
-    state.status_ev.reset(event_new(base, -1, EV_PERSIST, on_status_timer, &state));
-    timeval tv{static_cast<time_t>(status_time), 0};
-    event_add(state.status_ev.get(), &tv);
+    state.status_timer.emplace(base, std::chrono::seconds(status_time), [] {
+      state.table->expire(std::time(nullptr));
+      log_statistics(*state.table);
+    });
     // Time limits are whole seconds: close expired connections every second.
-    state.expire_ev.reset(event_new(base, -1, EV_PERSIST, on_expire_timer, &state));
-    timeval second{1, 0};
-    event_add(state.expire_ev.get(), &second);
+    state.expire_timer.emplace(base, std::chrono::seconds(1),
+                               [] { state.table->expire(std::time(nullptr)); });
   };
   hooks.pre_exit = [](mail::Daemon&) {
     if (state.table) log_statistics(*state.table);
