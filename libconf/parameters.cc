@@ -133,8 +133,12 @@ std::optional<std::string> builtin_default(std::string_view name, const DefaultC
                                 expanded_or_default(context, "inet_protocols"));
     case DefaultSource::kProcessId:
       return std::to_string(::getpid());
-    case DefaultSource::kProcessName:
-      return util::program_name();
+    case DefaultSource::kProcessName: {
+      // Postfix's process_name is argv[0]'s last component, even when the
+      // program was run by a path (warnings keep the whole argv[0]).
+      const std::string& name = util::program_name();
+      return name.substr(name.rfind('/') + 1);
+    }
     case DefaultSource::kCommandDirectory:
       return std::string(build::kCommandDirectory);
     case DefaultSource::kDaemonDirectory:

@@ -147,6 +147,14 @@ TEST_CASE("postconf -n shows config_directory when -c or MAIL_CONFIG chose it", 
   CHECK(r.out == "config_directory = " + dir.path() + "\nmyhostname = h.example.com\n");
 }
 
+TEST_CASE("postconf's process_name is the last component of argv[0]", "[postconf]") {
+  // The test runs postconf by a full path, as an administrator may.
+  ConfigDir dir("", "");
+  auto r = test::run({test::command("postconf"), "-c", dir.path(), "-h", "process_name"});
+  CHECK(r.exit_status == 0);
+  CHECK(r.out == "postconf\n");
+}
+
 TEST_CASE("postconf listings match Postfix's", "[postconf][interop]") {
   if (test::skip_without(kOracle, "interop")) return;
   ConfigDir example(data("main.cf.example"), data("master.cf.example"));
