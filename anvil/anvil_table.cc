@@ -2,6 +2,8 @@
 
 #include <climits>
 
+#include "libmail/mail_date.h"
+
 namespace anvil {
 namespace {
 
@@ -10,14 +12,6 @@ void bump(int& v) {
 }
 
 }  // namespace
-
-std::string stats_time(std::time_t when) {
-  std::tm tm{};
-  ::localtime_r(&when, &tm);
-  char buf[32];
-  std::size_t n = std::strftime(buf, sizeof buf, "%b %e %H:%M:%S", &tm);
-  return std::string(buf, n);
-}
 
 AnvilTable::AnvilTable(long time_unit, std::size_t max_entries)
     : time_unit_(time_unit > 0 ? time_unit : 1), max_entries_(max_entries > 0 ? max_entries : 1) {}
@@ -152,13 +146,13 @@ std::vector<std::string> AnvilTable::statistics() {
   auto rate_line = [&](Max& m, const char* what) {
     if (m.value > 0)
       out.push_back(std::string("statistics: max ") + what + " " + std::to_string(m.value) + unit +
-                    " for (" + m.ident + ") at " + stats_time(m.when));
+                    " for (" + m.ident + ") at " + mail::stats_time(m.when));
     m = Max{};
   };
   rate_line(max_rate_, "connection rate");
   if (max_count_.value > 0)
     out.push_back("statistics: max connection count " + std::to_string(max_count_.value) +
-                  " for (" + max_count_.ident + ") at " + stats_time(max_count_.when));
+                  " for (" + max_count_.ident + ") at " + mail::stats_time(max_count_.when));
   max_count_ = Max{};
   rate_line(max_message_, "message rate");
   rate_line(max_recipient_, "recipient rate");
@@ -166,7 +160,7 @@ std::vector<std::string> AnvilTable::statistics() {
   rate_line(max_auth_, "auth rate");
   if (max_size_.value > 0)
     out.push_back("statistics: max cache size " + std::to_string(max_size_.value) + " at " +
-                  stats_time(max_size_.when));
+                  mail::stats_time(max_size_.when));
   max_size_ = Max{};
   return out;
 }

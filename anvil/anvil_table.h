@@ -91,7 +91,4 @@ class AnvilTable {
   Max max_rate_, max_count_, max_message_, max_recipient_, max_newtls_, max_auth_, max_size_;
 };
 
-// "Dec  6 02:42:10": the local time as Postfix's statistics lines show it.
-std::string stats_time(std::time_t when);
-
 }  // namespace anvil

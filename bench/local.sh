@@ -15,6 +15,7 @@
 # Root only (instances switch users).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 ours_build=${1:-$top/build}
 count=${2:-1000}
 reps=${3:-3}
@@ -26,16 +27,11 @@ users=10
 work=$(mktemp -d /tmp/postern-bench-local.XXXXXX)
 chmod 755 "$work"  # the postfix user must reach data_directory
 cleanup() {
-  for sys in ours theirs; do
-    [ -f "$work/$sys/main.cf" ] && "$(postfix_of $sys)" -c "$work/$sys" stop >/dev/null 2>&1 || true
-  done
+  stop_instances
   for i in $(seq 0 $((users - 1))); do userdel "pbench$i" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-postfix_of() { [ "$1" = ours ] && echo "$ours_build/sbin/postfix" || echo /usr/sbin/postfix; }
-sendmail_of() { [ "$1" = ours ] && echo "$ours_build/sbin/sendmail" || echo /usr/sbin/sendmail; }
 
 for i in $(seq 0 $((users - 1))); do
   userdel "pbench$i" >/dev/null 2>&1 || true
@@ -44,27 +40,15 @@ done
 
 setup() {  # setup SYS
   local sys=$1 dir=$work/$1
-  mkdir -p "$dir/queue" "$dir/data" "$dir/mail"
+  make_instance_dirs "$sys"
+  mkdir -p "$dir/mail"
   chmod 1777 "$dir/mail"
-  chown postfix "$dir/data"
   {
-    echo "compatibility_level = 3.6"
-    echo "queue_directory = $dir/queue"
-    echo "data_directory = $dir/data"
+    base_main_cf "$sys"
     echo "mail_spool_directory = $dir/mail"
-    echo "maillog_file = $dir/maillog"
-    echo "maillog_file_prefixes = $work"
-    echo "myhostname = bench.example.test"
-    echo "inet_interfaces = 127.0.0.1"
-    echo "alias_maps ="
-    echo "alias_database ="
-    if [ "$sys" = ours ]; then
-      echo "command_directory = $ours_build/sbin"
-      echo "daemon_directory = $ours_build/libexec/postfix"
-    fi
   } >"$dir/main.cf"
   grep -v '^smtp      inet' "$top/conf/master.cf" >"$dir/master.cf"
-  "$(postfix_of "$sys")" -c "$dir" start >/dev/null 2>&1
+  "$(tool_of "$sys" postfix)" -c "$dir" start >/dev/null 2>&1
 }
 
 delivered() {  # delivered SYS -> number of messages in all mailboxes
@@ -80,29 +64,18 @@ wait_delivered() {  # wait_delivered SYS N
 }
 
 submit_range() {  # submit_range SYS FIRST LAST
-  local sm; sm=$(sendmail_of "$1")
+  local sm; sm=$(tool_of "$1" sendmail)
   for n in $(seq "$2" "$3"); do
     printf 'Subject: bench %s\nX-Bench-Id: %s\n\nbody %s\n' "$n" "$n" "$n" |
       "$sm" -C "$work/$1" -f root "pbench$((n % users))"
   done
 }
 
-now() { date +%s.%N; }
-
 run_phase() {  # run_phase SYS PHASE TOTAL PARALLEL -> "submit_secs deliver_secs"
   local sys=$1 phase=$2 total=$3 par=$4
   local base; base=$(delivered "$sys")
   local start; start=$(now)
-  local per=$(( (total + par - 1) / par ))
-  local pids=()
-  for p in $(seq 0 $((par - 1))); do
-    local first=$((p * per)) last=$(((p + 1) * per - 1))
-    [ $last -ge $total ] && last=$((total - 1))
-    [ $first -le $last ] || continue
-    submit_range "$sys" $((base + first)) $((base + last)) &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid"; done
+  submit_parallel "$sys" "$base" "$total" "$par"
   local submitted; submitted=$(now)
   wait_delivered "$sys" $((base + total))
   local done_at; done_at=$(now)
@@ -110,8 +83,6 @@ run_phase() {  # run_phase SYS PHASE TOTAL PARALLEL -> "submit_secs deliver_secs
   [ "$got" -eq "$total" ] || { echo "$sys $phase: $got of $total delivered (loss or duplicate)" >&2; exit 1; }
   echo "$(echo "$submitted - $start" | bc) $(echo "$done_at - $start" | bc)"
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 setup ours
 setup theirs

@@ -22,6 +22,7 @@
 # first; the table shows medians. Root only (instances switch users).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 ours_build=${1:-$top/build}
 count=${2:-2000}
 reps=${3:-5}
@@ -34,53 +35,32 @@ work=$(mktemp -d /tmp/postern-bench-relay.XXXXXX)
 chmod 755 "$work"
 sink_pids=()
 cleanup() {
-  for sys in ours theirs; do
-    [ -f "$work/$sys/main.cf" ] && "$(postfix_of $sys)" -c "$work/$sys" stop >/dev/null 2>&1 || true
-  done
+  stop_instances
   for pid in "${sink_pids[@]}"; do kill "$pid" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-postfix_of() { [ "$1" = ours ] && echo "$ours_build/sbin/postfix" || echo /usr/sbin/postfix; }
-postsuper_of() { [ "$1" = ours ] && echo "$ours_build/sbin/postsuper" || echo /usr/sbin/postsuper; }
-postqueue_of() { [ "$1" = ours ] && echo "$ours_build/sbin/postqueue" || echo /usr/sbin/postqueue; }
-sendmail_of() { [ "$1" = ours ] && echo "$ours_build/sbin/sendmail" || echo /usr/sbin/sendmail; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
 setup() {  # setup SYS REUSE(yes|no)
   local sys=$1 reuse=$2 dir=$work/$1
-  [ -f "$dir/main.cf" ] && "$(postfix_of "$sys")" -c "$dir" stop >/dev/null 2>&1 || true
+  [ -f "$dir/main.cf" ] && "$(tool_of "$sys" postfix)" -c "$dir" stop >/dev/null 2>&1 || true
   rm -rf "$dir"
-  mkdir -p "$dir/queue" "$dir/data" "$dir/sink"
-  chown postfix "$dir/data"
+  make_instance_dirs "$sys"
+  mkdir -p "$dir/sink"
   chmod 777 "$dir/sink"
   local port; port=$(free_port)
   /usr/sbin/smtp-sink -u postfix -d "$dir/sink/m." "127.0.0.1:$port" 256 >/dev/null 2>&1 &
   sink_pids+=($!)
   {
-    echo "compatibility_level = 3.6"
-    echo "queue_directory = $dir/queue"
-    echo "data_directory = $dir/data"
-    echo "maillog_file = $dir/maillog"
-    echo "maillog_file_prefixes = $work"
-    echo "myhostname = bench.example.test"
-    echo "inet_interfaces = 127.0.0.1"
-    echo "alias_maps ="
-    echo "alias_database ="
+    base_main_cf "$sys"
     echo "relayhost = [127.0.0.1]:$port"
     echo "header_checks = regexp:$dir/hold.re"
     echo "smtp_connection_cache_on_demand = $reuse"
     [ "$reuse" = yes ] && echo "smtp_connection_cache_destinations = [127.0.0.1]:$port"
-    if [ "$sys" = ours ]; then
-      echo "command_directory = $ours_build/sbin"
-      echo "daemon_directory = $ours_build/libexec/postfix"
-    fi
   } >"$dir/main.cf"
   grep -v '^smtp      inet' "$top/conf/master.cf" >"$dir/master.cf"
   echo '/^X-Bench-Id:/ HOLD bench' >"$dir/hold.re"
-  "$(postfix_of "$sys")" -c "$dir" start >/dev/null 2>&1
+  "$(tool_of "$sys" postfix)" -c "$dir" start >/dev/null 2>&1
 }
 
 queued() {  # queued SYS QUEUE... -> files in those queues
@@ -104,37 +84,26 @@ wait_received() {  # wait_received SYS N
 }
 
 submit_range() {  # submit_range SYS FIRST LAST
-  local sm; sm=$(sendmail_of "$1")
+  local sm; sm=$(tool_of "$1" sendmail)
   for n in $(seq "$2" "$3"); do
     printf 'Subject: bench %s\nX-Bench-Id: %s\n\nbody %s\n' "$n" "$n" "$n" |
       "$sm" -C "$work/$1" -f root "far$((n % 10))@example.org"
   done
 }
 
-now() { date +%s.%N; }
-
 run_phase() {  # run_phase SYS TOTAL PARALLEL -> "submit_secs drain_secs"
   local sys=$1 total=$2 par=$3 dir=$work/$1
   local base; base=$(received "$sys")
   local start; start=$(now)
-  local per=$(( (total + par - 1) / par ))
-  local pids=()
-  for p in $(seq 0 $((par - 1))); do
-    local first=$((p * per)) last=$(((p + 1) * per - 1))
-    [ $last -ge $total ] && last=$((total - 1))
-    [ $first -le $last ] || continue
-    submit_range "$sys" $((base + first)) $((base + last)) &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid"; done
+  submit_parallel "$sys" "$base" "$total" "$par"
   local deadline=$((SECONDS + 600))
   while [ "$(queued "$sys" hold)" -lt "$total" ]; do
     [ $SECONDS -lt $deadline ] || { echo "timeout: $(queued "$sys" hold) of $total held by $sys" >&2; return 1; }
     sleep 0.05
   done
   local held; held=$(now)
-  "$(postsuper_of "$sys")" -c "$dir" -H ALL 2>/dev/null
-  "$(postqueue_of "$sys")" -c "$dir" -f
+  "$(tool_of "$sys" postsuper)" -c "$dir" -H ALL 2>/dev/null
+  "$(tool_of "$sys" postqueue)" -c "$dir" -f
   wait_received "$sys" $((base + total))
   while [ "$(queued "$sys" maildrop incoming active deferred hold)" -gt 0 ]; do
     [ $SECONDS -lt $deadline ] || { echo "timeout: $sys's queue does not empty" >&2; return 1; }
@@ -150,8 +119,6 @@ run_phase() {  # run_phase SYS TOTAL PARALLEL -> "submit_secs drain_secs"
 reused() {  # reused SYS -> deliveries logged on a reused connection
   grep -c 'conn_use=' "$work/$1/maillog" 2>/dev/null || true
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $reps runs per phase, medians in seconds"
 printf '%-8s %-6s %11s %11s %11s %11s %10s %10s %7s\n' phase count "ours-submit" "ours-drain" "pfx-submit" "pfx-drain" "ours-reuse" "pfx-reuse" ratio

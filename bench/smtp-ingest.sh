@@ -21,6 +21,7 @@
 # without waiting for delivery) is printed beside it. Root only.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 ours_build=${1:-$top/build}
 count=${2:-2000}
 reps=${3:-5}
@@ -35,17 +36,11 @@ done
 work=$(mktemp -d /tmp/postern-bench-ingest.XXXXXX)
 chmod 755 "$work"
 cleanup() {
-  for sys in ours theirs; do
-    [ -f "$work/$sys/main.cf" ] && "$(postfix_of $sys)" -c "$work/$sys" stop >/dev/null 2>&1 || true
-  done
+  stop_instances
   userdel "$user" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-postfix_of() { [ "$1" = ours ] && echo "$ours_build/sbin/postfix" || echo /usr/sbin/postfix; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 userdel "$user" >/dev/null 2>&1 || true
 useradd -M -d /nonexistent -s /usr/sbin/nologin "$user"
@@ -53,32 +48,20 @@ useradd -M -d /nonexistent -s /usr/sbin/nologin "$user"
 declare -A port
 setup() {  # setup SYS
   local sys=$1 dir=$work/$1
-  mkdir -p "$dir/queue" "$dir/data" "$dir/mail"
+  make_instance_dirs "$sys"
+  mkdir -p "$dir/mail"
   chmod 1777 "$dir/mail"
-  chown postfix "$dir/data"
   port[$sys]=$(free_port)
   {
-    echo "compatibility_level = 3.6"
-    echo "queue_directory = $dir/queue"
-    echo "data_directory = $dir/data"
+    base_main_cf "$sys"
     echo "mail_spool_directory = $dir/mail"
-    echo "maillog_file = $dir/maillog"
-    echo "maillog_file_prefixes = $work"
-    echo "myhostname = bench.example.test"
     echo "mydestination = \$myhostname, localhost"
-    echo "inet_interfaces = 127.0.0.1"
     echo "mynetworks = 127.0.0.0/8"
     echo "default_transport = discard:bench"
     echo "mailbox_size_limit = 0"  # the default 50 MB mbox fills after ~11,000 of these messages
-    echo "alias_maps ="
-    echo "alias_database ="
-    if [ "$sys" = ours ]; then
-      echo "command_directory = $ours_build/sbin"
-      echo "daemon_directory = $ours_build/libexec/postfix"
-    fi
   } >"$dir/main.cf"
   sed "s/^smtp      inet /127.0.0.1:${port[$sys]} inet /" "$top/conf/master.cf" >"$dir/master.cf"
-  "$(postfix_of "$sys")" -c "$dir" start >/dev/null 2>&1
+  "$(tool_of "$sys" postfix)" -c "$dir" start >/dev/null 2>&1
   # Until the listener answers.
   local deadline=$((SECONDS + 30))
   until (exec 3<>"/dev/tcp/127.0.0.1/${port[$sys]}") 2>/dev/null; do
@@ -97,8 +80,6 @@ queued() {  # queued SYS -> files in the queues a message passes through
 in_mbox() {  # in_mbox SYS -> messages in the bench user's mbox
   grep -c '^From ' "$work/$1/mail/$user" 2>/dev/null || true
 }
-
-now() { date +%s.%N; }
 
 run_once() {  # run_once SYS DEST SESSIONS -> "ingest_secs all_secs"
   local sys=$1 dest=$2 sessions=$3 to
@@ -142,7 +123,6 @@ run_once() {  # run_once SYS DEST SESSIONS -> "ingest_secs all_secs"
   echo "$(echo "$ingested - $start" | bc) $(echo "$done_at - $start" | bc)"
 }
 
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 rate() { echo "scale=1; $count / $1" | bc -l; }
 
 setup ours

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/bench/lib.sh"
 ours=${1:-$here/build/sbin/postmap}
 theirs=${2:-/usr/sbin/postmap}
 reps=${3:-5}
@@ -43,8 +44,6 @@ timed() {
   /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" > /dev/null
   awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$work/time"
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -a obw obc tbw tbc oqw oqc tqw tqc
 for ((r = 1; r <= reps; r++)); do

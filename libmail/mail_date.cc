@@ -21,4 +21,12 @@ std::string mail_date(std::time_t when) {
   return std::string(stamp, n) + tail;
 }
 
+std::string stats_time(std::time_t when) {
+  std::tm tm{};
+  ::localtime_r(&when, &tm);
+  char buf[32];
+  std::size_t n = std::strftime(buf, sizeof buf, "%b %e %H:%M:%S", &tm);
+  return std::string(buf, n);
+}
+
 }  // namespace mail

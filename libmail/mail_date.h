@@ -14,4 +14,8 @@ namespace mail {
 
 std::string mail_date(std::time_t when);
 
+// The short local time anvil and scache print in their statistics lines
+// ("Dec  6 05:29:42", syslog's form).
+std::string stats_time(std::time_t when);
+
 }  // namespace mail

@@ -87,44 +87,44 @@ util::Result<void> ScacheClient::save_dest(std::chrono::seconds ttl, std::string
   return {};
 }
 
-util::Result<std::optional<CachedConnection>> ScacheClient::find_endp(std::string_view label) {
+util::Result<std::optional<ScacheClient::Found>> ScacheClient::find(std::string_view request,
+                                                                    std::string_view label) {
   auto s = stream();
   if (!s) return std::unexpected(s.error());
   AttrList req;
-  req.add("request", "find_endp");
+  req.add("request", std::string(request));
   req.add("label", std::string(label));
   auto reply = attr_request(**s, req, reply_limits());
   if (!reply)
     return lost(util::fail("problem talking to server " + path_ + ": " + reply.error().message));
-  if (reply->get_int("status").value_or(1) != 0) return std::optional<CachedConnection>();
+  if (reply->get_int("status").value_or(1) != 0) return std::optional<Found>();
   auto fd = take_fd(**s);
   if (!fd)
     return lost(util::fail("problem talking to server " + path_ + ": " + fd.error().message));
+  return std::optional<Found>(Found{std::move(*reply), std::move(*fd)});
+}
+
+util::Result<std::optional<CachedConnection>> ScacheClient::find_endp(std::string_view label) {
+  auto found = find("find_endp", label);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::optional<CachedConnection>();
   CachedConnection c;
   c.endp_label = std::string(label);
-  c.endp_prop = reply->get_string("prop").value_or("");
-  c.fd = std::move(*fd);
+  c.endp_prop = (*found)->reply.get_string("prop").value_or("");
+  c.fd = std::move((*found)->fd);
   return std::optional<CachedConnection>(std::move(c));
 }
 
 util::Result<std::optional<CachedConnection>> ScacheClient::find_dest(std::string_view label) {
-  auto s = stream();
-  if (!s) return std::unexpected(s.error());
-  AttrList req;
-  req.add("request", "find_dest");
-  req.add("label", std::string(label));
-  auto reply = attr_request(**s, req, reply_limits());
-  if (!reply)
-    return lost(util::fail("problem talking to server " + path_ + ": " + reply.error().message));
-  if (reply->get_int("status").value_or(1) != 0) return std::optional<CachedConnection>();
-  auto fd = take_fd(**s);
-  if (!fd)
-    return lost(util::fail("problem talking to server " + path_ + ": " + fd.error().message));
+  auto found = find("find_dest", label);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::optional<CachedConnection>();
+  const AttrList& reply = (*found)->reply;
   CachedConnection c;
-  c.dest_prop = reply->get_string("prop").value_or("");
-  c.endp_label = reply->get_string("endp_label").value_or("");
-  c.endp_prop = reply->get_string("endp_prop").value_or("");
-  c.fd = std::move(*fd);
+  c.dest_prop = reply.get_string("prop").value_or("");
+  c.endp_label = reply.get_string("endp_label").value_or("");
+  c.endp_prop = reply.get_string("endp_prop").value_or("");
+  c.fd = std::move((*found)->fd);
   return std::optional<CachedConnection>(std::move(c));
 }
 

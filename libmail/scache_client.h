@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "libmail/attr.h"
 #include "libutil/error.h"
 #include "libutil/fd.h"
 #include "libutil/stream.h"
@@ -58,6 +59,13 @@ class ScacheClient {
  private:
   util::Result<util::Stream*> stream();
   util::Result<util::Fd> take_fd(util::Stream& s);
+  // A find request: the reply's attributes and the cached descriptor, or
+  // nothing when the server has no connection for the label.
+  struct Found {
+    AttrList reply;
+    util::Fd fd;
+  };
+  util::Result<std::optional<Found>> find(std::string_view request, std::string_view label);
   template <typename T>
   T lost(T error);
 

@@ -2,16 +2,10 @@
 
 #include <algorithm>
 
+#include "libmail/mail_date.h"
+
 namespace scache {
 namespace {
-
-std::string stats_time(std::time_t when) {
-  std::tm tm{};
-  ::localtime_r(&when, &tm);
-  char buf[32];
-  std::size_t n = std::strftime(buf, sizeof buf, "%b %e %H:%M:%S", &tm);
-  return std::string(buf, n);
-}
 
 int percent(int hits, int miss) { return hits + miss > 0 ? hits * 100 / (hits + miss) : 0; }
 
@@ -103,7 +97,7 @@ std::vector<std::string> ScacheTable::statistics(std::time_t now) {
   std::vector<std::string> out;
   const bool lookups = dest_hits_ || dest_miss_ || endp_hits_ || endp_miss_;
   const bool sizes = max_dests_ || max_endps_ || max_sessions_seen_;
-  if (lookups || sizes) out.push_back("statistics: start interval " + stats_time(start_));
+  if (lookups || sizes) out.push_back("statistics: start interval " + mail::stats_time(start_));
   if (dest_hits_ || dest_miss_)
     out.push_back("statistics: domain lookup hits=" + std::to_string(dest_hits_) +
                   " miss=" + std::to_string(dest_miss_) +

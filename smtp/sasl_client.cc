@@ -12,9 +12,11 @@
 #include <cstring>
 #include <utility>
 
+#include "libmail/sasl_codec.h"
 #include "libmail/sasl_options.h"
 #include "libutil/dict.h"
 #include "libutil/log.h"
+#include "libutil/strings.h"
 
 namespace smtp {
 namespace {
@@ -51,33 +53,6 @@ util::Result<void> client_init() {
     return util::fail(std::string("SASL library initialization: ") + (text ? text : "error"));
   }
   return {};
-}
-
-std::string status_text(int status) {
-  const char* text = sasl_errstring(status, nullptr, nullptr);
-  return text ? text : "unknown SASL error";
-}
-
-std::vector<std::string> split_words(std::string_view text) {
-  std::vector<std::string> words;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == ',')) ++i;
-    size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != ',') ++i;
-    if (i > start) words.emplace_back(text.substr(start, i - start));
-  }
-  return words;
-}
-
-std::string encode64(std::string_view data) {
-  std::vector<char> out((data.size() + 2) / 3 * 4 + 1);
-  unsigned len = 0;
-  if (sasl_encode64(data.data(), static_cast<unsigned>(data.size()), out.data(),
-                    static_cast<unsigned>(out.size()), &len) != SASL_OK) {
-    return "";
-  }
-  return std::string(out.data(), len);
 }
 
 // "host[addr]" for messages: Postfix names the server without the port
@@ -208,7 +183,7 @@ class CyrusSaslClient final : public SaslClient {
 
   std::string filter_mechanisms(std::string_view offered) const override {
     std::string out;
-    for (const std::string& mech : split_words(offered)) {
+    for (const std::string& mech : util::split(offered, " \t,")) {
       if (!filter_.accepts(mech)) continue;
       if (!out.empty()) out += ' ';
       out += mech;
@@ -251,14 +226,14 @@ class CyrusSaslClient final : public SaslClient {
         sasl_client_new(settings_.service.c_str(), peer.host.c_str(), nullptr,
                         remote.empty() ? nullptr : remote.c_str(), state.callbacks, 0, &raw);
     state.conn.reset(raw);
-    if (status != SASL_OK) return temp_fail(status_text(status));
+    if (status != SASL_OK) return temp_fail(mail::sasl_status_text(status));
     sasl_security_properties_t props{};
     props.max_ssf = 1;  // no SASL security layer: TLS does that job
     props.security_flags = peer.tls_verified ? settings_.verified_flags
                            : peer.tls_active ? settings_.tls_flags
                                              : settings_.plain_flags;
     status = sasl_setprop(state.conn.get(), SASL_SEC_PROPS, &props);
-    if (status != SASL_OK) return temp_fail(status_text(status));
+    if (status != SASL_OK) return temp_fail(mail::sasl_status_text(status));
 
     std::string mechanisms = filter_mechanisms(peer.auth_mechanisms);
     const char* out = nullptr;
@@ -266,11 +241,13 @@ class CyrusSaslClient final : public SaslClient {
     const char* chosen = nullptr;
     status =
         sasl_client_start(state.conn.get(), mechanisms.c_str(), nullptr, &out, &out_len, &chosen);
-    if (status != SASL_OK && status != SASL_CONTINUE) return temp_fail(status_text(status));
+    if (status != SASL_OK && status != SASL_CONTINUE)
+      return temp_fail(mail::sasl_status_text(status));
     outcome.mechanism = chosen ? chosen : "";
 
     std::string command = "AUTH " + outcome.mechanism;
-    if (out_len > 0) command += " " + encode64(std::string_view(out, out_len));
+    if (out_len > 0)
+      command += " " + mail::sasl_encode64(std::string_view(out, out_len)).value_or("");
     if (auto r = send(command); !r) return io_fail(r.error());
     auto reply = read();
     if (!reply) return io_fail(reply.error());
@@ -290,9 +267,11 @@ class CyrusSaslClient final : public SaslClient {
         if (auto r = send("*"); !r) return io_fail(r.error());
         auto cancelled = read();
         if (!cancelled) return io_fail(cancelled.error());
-        return temp_fail(status_text(status));
+        return temp_fail(mail::sasl_status_text(status));
       }
-      if (auto r = send(out_len > 0 ? encode64(std::string_view(out, out_len)) : ""); !r) {
+      if (auto r = send(
+              out_len > 0 ? mail::sasl_encode64(std::string_view(out, out_len)).value_or("") : "");
+          !r) {
         return io_fail(r.error());
       }
       reply = read();
@@ -363,7 +342,7 @@ std::string auth_mechanisms_from_ehlo(const std::vector<std::string>& ehlo_lines
   for (const std::string& line : ehlo_lines) {
     if (line.size() < 5 || ::strncasecmp(line.c_str(), "AUTH", 4) != 0) continue;
     if (line[4] != ' ' && line[4] != '=') continue;
-    for (const std::string& mech : split_words(std::string_view(line).substr(5))) {
+    for (const std::string& mech : util::split(std::string_view(line).substr(5), " \t,")) {
       bool dup = false;
       for (const std::string& s : seen) dup = dup || ::strcasecmp(s.c_str(), mech.c_str()) == 0;
       if (!dup) seen.push_back(mech);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "libconf/config.h"
+#include "libmail/sasl_codec.h"
 #include "libutil/log.h"
 
 namespace smtpd::cyrus {
@@ -68,7 +69,7 @@ util::Result<void> server_init(const std::string& app, const std::string& config
   g_callbacks[1].proc = as_proc(&config_path_callback);
   int status = sasl_server_init(g_callbacks, g_app.c_str());
   if (status != SASL_OK) {
-    return util::fail("SASL per-process initialization failed: " + status_text(status));
+    return util::fail("SASL per-process initialization failed: " + mail::sasl_status_text(status));
   }
   g_initialised = true;
   return {};
@@ -85,30 +86,6 @@ int set_security(sasl_conn_t* conn, unsigned flags) {
   props.maxbufsize = 0;
   props.security_flags = flags;
   return sasl_setprop(conn, SASL_SEC_PROPS, &props);
-}
-
-std::string status_text(int status) {
-  const char* text = sasl_errstring(status, nullptr, nullptr);
-  return text ? text : "unknown SASL error";
-}
-
-util::Result<std::string> encode64(std::string_view data) {
-  std::vector<char> out((data.size() + 2) / 3 * 4 + 1);
-  unsigned len = 0;
-  int status = sasl_encode64(data.data(), static_cast<unsigned>(data.size()), out.data(),
-                             static_cast<unsigned>(out.size()), &len);
-  if (status != SASL_OK) return util::fail("base64 encode: " + status_text(status));
-  return std::string(out.data(), len);
-}
-
-std::expected<std::string, int> decode64(std::string_view text, size_t max) {
-  if (text.size() / 4 * 3 > max + 3) return std::unexpected(SASL_BUFOVER);
-  std::vector<char> out(text.size() / 4 * 3 + 4);
-  unsigned len = 0;
-  int status = sasl_decode64(text.data(), static_cast<unsigned>(text.size()), out.data(),
-                             static_cast<unsigned>(out.size()), &len);
-  if (status != SASL_OK) return std::unexpected(status);
-  return std::string(out.data(), len);
 }
 
 }  // namespace smtpd::cyrus

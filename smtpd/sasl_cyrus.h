@@ -37,14 +37,4 @@ using Conn = std::unique_ptr<sasl_conn_t, ConnDeleter>;
 // (TLS protects the session, as in Postfix).
 int set_security(sasl_conn_t* conn, unsigned flags);
 
-// sasl_errstring in English.
-std::string status_text(int status);
-
-// Base64 with libsasl2's coder, so bad input fails with the status Postfix
-// reports (SASL_BADPROT "bad protocol / cancel", SASL_CONTINUE for a
-// truncated group). `max` bounds the decoded size.
-util::Result<std::string> encode64(std::string_view data);
-// The error is the SASL status (SASL_BADPROT, SASL_CONTINUE, SASL_BUFOVER).
-std::expected<std::string, int> decode64(std::string_view text, size_t max);
-
 }  // namespace smtpd::cyrus

@@ -24,6 +24,7 @@
 
 #include "build_paths.h"
 #include "libmail/match_list.h"
+#include "libmail/sasl_codec.h"
 #include "libmail/sasl_options.h"
 #include "libutil/dict.h"
 #include "libutil/log.h"
@@ -125,7 +126,7 @@ class CyrusSasl final : public SaslServer {
     unsigned out_len = 0;
     int status;
     if (words.size() == 2) {
-      auto decoded = cyrus::decode64(words[1], settings_.response_limit);
+      auto decoded = mail::sasl_decode64(words[1], settings_.response_limit);
       if (!decoded) return fail(session, method, conn.get(), decoded.error());
       status = sasl_server_start(conn.get(), method.c_str(), decoded->data(),
                                  static_cast<unsigned>(decoded->size()), &out, &out_len);
@@ -134,7 +135,7 @@ class CyrusSasl final : public SaslServer {
     }
 
     while (status == SASL_CONTINUE) {
-      auto challenge = cyrus::encode64(std::string_view(out ? out : "", out ? out_len : 0));
+      auto challenge = mail::sasl_encode64(std::string_view(out ? out : "", out ? out_len : 0));
       if (!challenge) return fail(session, method, conn.get(), SASL_FAIL);
       if (auto w = stream.write("334 " + *challenge + "\r\n"); !w) {
         return io_failure(stream, session, w.error());
@@ -156,7 +157,7 @@ class CyrusSasl final : public SaslServer {
         util::msg_warn(session.client.namaddr() + ": SASL " + method + " authentication aborted");
         return SmtpReply{501, "5.7.0", "Authentication aborted"};
       }
-      auto decoded = cyrus::decode64(response, settings_.response_limit);
+      auto decoded = mail::sasl_decode64(response, settings_.response_limit);
       if (!decoded) return fail(session, method, conn.get(), decoded.error());
       status = sasl_server_step(conn.get(), decoded->data(), static_cast<unsigned>(decoded->size()),
                                 &out, &out_len);
@@ -192,13 +193,14 @@ class CyrusSasl final : public SaslServer {
         SASL_SUCCESS_DATA, &raw);
     cyrus::Conn conn(raw);
     if (status != SASL_OK) {
-      util::msg_warn("SASL per-connection server initialization: " + cyrus::status_text(status));
+      util::msg_warn("SASL per-connection server initialization: " +
+                     mail::sasl_status_text(status));
       return nullptr;
     }
     status = cyrus::set_security(conn.get(),
                                  session.tls_active ? settings_.tls_flags : settings_.plain_flags);
     if (status != SASL_OK) {
-      util::msg_warn("SASL per-connection security setup: " + cyrus::status_text(status));
+      util::msg_warn("SASL per-connection security setup: " + mail::sasl_status_text(status));
       return nullptr;
     }
     return conn;
@@ -217,7 +219,7 @@ class CyrusSasl final : public SaslServer {
                  int status) const {
     // Privacy, as Postfix: an unknown user looks like a wrong password.
     if (status == SASL_NOUSER) status = SASL_BADAUTH;
-    std::string text = cyrus::status_text(status);
+    std::string text = mail::sasl_status_text(status);
     std::string username = username_of(conn);
     util::msg_warn(session.client.namaddr() + ": SASL " + method + " authentication failed: " +
                    text + ", sasl_username=" + (username.empty() ? "(unavailable)" : username));

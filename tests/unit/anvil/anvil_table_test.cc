@@ -4,6 +4,8 @@
 #include <catch.hpp>
 #include <string>
 
+#include "libmail/mail_date.h"
+
 using anvil::AnvilTable;
 using Event = anvil::AnvilTable::Event;
 
@@ -112,19 +114,19 @@ TEST_CASE("anvil statistics name the extremes in Postfix's words, then reset", "
   auto lines = t.statistics();
   REQUIRE(lines.size() == 6);
   CHECK(lines[0] == "statistics: max connection rate 2/60s for (smtp:127.0.0.2) at " +
-                        anvil::stats_time(at + 1));
+                        mail::stats_time(at + 1));
   CHECK(lines[1] ==
-        "statistics: max connection count 2 for (smtp:127.0.0.2) at " + anvil::stats_time(at + 1));
+        "statistics: max connection count 2 for (smtp:127.0.0.2) at " + mail::stats_time(at + 1));
   CHECK(lines[2] ==
-        "statistics: max message rate 1/60s for (smtp:127.0.0.2) at " + anvil::stats_time(at + 3));
+        "statistics: max message rate 1/60s for (smtp:127.0.0.2) at " + mail::stats_time(at + 3));
   CHECK(lines[3].starts_with("statistics: max newtls rate 1/60s for (smtp:127.0.0.2) at "));
   CHECK(lines[4].starts_with("statistics: max auth rate 1/60s for (smtp:127.0.0.2) at "));
-  CHECK(lines[5] == "statistics: max cache size 2 at " + anvil::stats_time(at + 2));
+  CHECK(lines[5] == "statistics: max cache size 2 at " + mail::stats_time(at + 2));
   CHECK(t.statistics().empty());
 }
 
 TEST_CASE("anvil statistics times look like Postfix's (Mon dd hh:mm:ss)", "[anvil]") {
-  std::string s = anvil::stats_time(1765000000);
+  std::string s = mail::stats_time(1765000000);
   REQUIRE(s.size() == 15);
   CHECK(s[3] == ' ');
   CHECK(s[6] == ' ');
