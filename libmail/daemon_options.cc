@@ -16,7 +16,10 @@ util::Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>&
   opts.service_name = std::string(program);
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg.size() < 2 || arg[0] != '-') return util::fail("unexpected argument: " + arg);
+    if (arg.size() < 2 || arg[0] != '-') {  // getopt stops here too
+      opts.args.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
     // Flags may be bundled ("-uc") as getopt allows; -n/-t/-o take a value,
     // attached ("-nfoo") or as the next word.
     for (size_t j = 1; j < arg.size(); ++j) {
@@ -33,13 +36,28 @@ util::Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>&
         return args[++i];
       };
       switch (c) {
-        case 'c': opts.chroot = true; break;
-        case 'u': opts.unprivileged = true; break;
-        case 'l': opts.single_process = true; break;
-        case 'z': opts.unlimited = true; break;
-        case 'v': ++opts.verbose; break;
-        case 'D': opts.debug = true; break;
-        case 'd': case 'S': case 'i': break;  // foreground/stand-alone: no effect here
+        case 'c':
+          opts.chroot = true;
+          break;
+        case 'u':
+          opts.unprivileged = true;
+          break;
+        case 'l':
+          opts.single_process = true;
+          break;
+        case 'z':
+          opts.unlimited = true;
+          break;
+        case 'v':
+          ++opts.verbose;
+          break;
+        case 'D':
+          opts.debug = true;
+          break;
+        case 'd':
+        case 'S':
+        case 'i':
+          break;  // foreground/stand-alone: no effect here
         case 'n': {
           auto v = value();
           if (!v) return std::unexpected(v.error());
@@ -66,7 +84,8 @@ util::Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>&
           opts.overrides.emplace_back(name, v->substr(start));
           break;
         }
-        default: return util::fail(std::string("invalid option -- '") + c + "'");
+        default:
+          return util::fail(std::string("invalid option -- '") + c + "'");
       }
     }
   }
@@ -127,8 +146,7 @@ void daemon_enter_jail(const Daemon& d) {
     auto user = util::lookup_user(name);
     if (!user) util::msg_fatal(user.error().message);
     if (!*user) util::msg_fatal("unknown mail_owner user: " + name);
-    if ((*user)->uid == 0)
-      util::msg_fatal("mail_owner " + name + " has the same user ID as root");
+    if ((*user)->uid == 0) util::msg_fatal("mail_owner " + name + " has the same user ID as root");
     owner = **user;
   }
   if (d.options.chroot) {

@@ -22,15 +22,18 @@
 namespace mail {
 
 struct DaemonOptions {
-  std::string service_name;  // -n; defaults to the program name
-  std::string service_type;  // -t: inet, unix, unix-dgram, fifo, pass
-  bool unprivileged = false; // -u: drop to mail_owner
-  bool chroot = false;       // -c: chroot to queue_directory
+  std::string service_name;     // -n; defaults to the program name
+  std::string service_type;     // -t: inet, unix, unix-dgram, fifo, pass
+  bool unprivileged = false;    // -u: drop to mail_owner
+  bool chroot = false;          // -c: chroot to queue_directory
   bool single_process = false;  // -l: process_limit is 1 (no accept lock)
-  bool unlimited = false;    // -z: process_limit is 0
-  int verbose = 0;           // -v (repeatable)
-  bool debug = false;        // -D (accepted, ignored)
+  bool unlimited = false;       // -z: process_limit is 0
+  int verbose = 0;              // -v (repeatable)
+  bool debug = false;           // -D (accepted, ignored)
   std::vector<std::pair<std::string, std::string>> overrides;  // -o, in order
+  // What master.cf's command column has after the options (spawn's and
+  // pipe's "user=... argv=..."): everything from the first non-option word.
+  std::vector<std::string> args;
 };
 
 // Parse argv[1..]. Errors read as Postfix's ("invalid option -- 'x'",

@@ -41,7 +41,8 @@ TEST_CASE("daemon flags may be bundled and take attached values", "[daemon]") {
 }
 
 TEST_CASE("an -o value keeps its spaces and commas", "[daemon]") {
-  auto o = parse_daemon_options({"-o", "smtpd_client_restrictions=permit_mynetworks, reject"}, "smtpd");
+  auto o =
+      parse_daemon_options({"-o", "smtpd_client_restrictions=permit_mynetworks, reject"}, "smtpd");
   REQUIRE(o);
   CHECK(o->overrides[0].second == "permit_mynetworks, reject");
 }
@@ -56,4 +57,15 @@ TEST_CASE("bad daemon options are errors in Postfix's words", "[daemon]") {
   auto missing = parse_daemon_options({"-n"}, "smtpd");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message == "option requires an argument -- 'n'");
+}
+
+TEST_CASE("words after the options are the service's own arguments", "[daemon]") {
+  auto o = parse_daemon_options(
+      {"-n", "policy", "-t", "unix", "user=nobody", "argv=/usr/bin/policy", "-x", "arg"}, "spawn");
+  REQUIRE(o);
+  CHECK(o->service_name == "policy");
+  CHECK(o->args == std::vector<std::string>{"user=nobody", "argv=/usr/bin/policy", "-x", "arg"});
+  auto none = parse_daemon_options({"-t", "unix"}, "spawn");
+  REQUIRE(none);
+  CHECK(none->args.empty());
 }
