@@ -30,8 +30,10 @@ inline std::string with_access_path(std::string text, const std::string& path) {
 class PostfixOracle {
  public:
   // `main_cf`: extra main.cf lines, where ACCESS stands for the path of an
-  // access table made from `access_text` by Postfix's postmap.
-  PostfixOracle(const std::string& main_cf, const std::string& access_text = "")
+  // access table made from `access_text` by Postfix's postmap;
+  // `extra_master_cf`: services added to Debian's master.cf.
+  PostfixOracle(const std::string& main_cf, const std::string& access_text = "",
+                const std::string& extra_master_cf = "")
       : port_(master_test::free_port()) {
     ::chmod(dir_.path().c_str(), 0755);
     const std::string d = dir_.path();
@@ -58,7 +60,7 @@ class PostfixOracle {
       if (line.rfind("smtp ", 0) == 0 && line.find("inet") != std::string::npos) continue;
       out += line + "\n";
     }
-    dir_.write("master.cf", out + smtp_line);
+    dir_.write("master.cf", out + smtp_line + extra_master_cf);
     test::RunOptions o;
     o.timeout_seconds = 60;
     auto r = test::run({"/usr/sbin/postfix", "-c", d, "start"}, o);

@@ -1,0 +1,212 @@
+#include "pipe/pipe_service.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <optional>
+
+#include "libmail/command_status.h"
+#include "libmail/delivery_log.h"
+#include "libmail/local_copy.h"
+#include "libmail/queue_file.h"
+#include "libmail/single_server.h"
+#include "libutil/child_process.h"
+#include "libutil/log.h"
+#include "libutil/privileges.h"
+#include "pipe/pipe_argv.h"
+
+namespace pipe_agent {
+namespace {
+
+struct PipeSettings {
+  std::string service;
+  PipeAttributes attr;
+  std::chrono::seconds time_limit{1000};
+  std::vector<std::string> environment;  // export_environment, "NAME=value"
+  std::string recipient_delimiter;
+};
+
+PipeSettings load_settings(const mail::Daemon& daemon) {
+  const conf::Config& config = daemon.config;
+  OwnerIds owner;
+  owner.owner_name = config.get("mail_owner");
+  auto pw = util::lookup_user(owner.owner_name);
+  if (!pw || !*pw) util::msg_fatal("unknown mail_owner user: " + owner.owner_name);
+  owner.owner_uid = (*pw)->uid;
+  owner.owner_gid = (*pw)->gid;
+  owner.setgid_group = config.get("setgid_group");
+  if (auto gr = util::lookup_group(owner.setgid_group); gr && *gr) owner.setgid_gid = **gr;
+  std::vector<std::string> warnings;
+  auto attr = parse_pipe_attributes(daemon.options.args, owner, &warnings);
+  for (const auto& w : warnings) util::msg_warn(w);
+  if (!attr) util::msg_fatal(attr.error().message);
+
+  PipeSettings s;
+  s.service = daemon.options.service_name;
+  s.attr = std::move(*attr);
+  std::string limit_name = s.service + "_time_limit";
+  if (config.raw(limit_name)) {
+    auto t = config.try_get_time(limit_name);
+    if (!t) util::msg_fatal(t.error().message);
+    s.time_limit = std::chrono::seconds(*t);
+  } else {
+    s.time_limit = std::chrono::seconds(config.get_time("command_time_limit"));
+  }
+  for (const std::string& name : config.get_list("export_environment")) {
+    if (name.find('=') != std::string::npos) {
+      s.environment.push_back(name);
+    } else if (const char* v = std::getenv(name.c_str())) {
+      s.environment.push_back(name + "=" + v);
+    }
+  }
+  s.recipient_delimiter = config.get("recipient_delimiter");
+  return s;
+}
+
+mail::RecipientResult result_for(const mail::DeliveryRecipient& rcpt, mail::DeliveryStatus status,
+                                 std::string dsn, std::string action, std::string text) {
+  mail::RecipientResult r;
+  r.offset = rcpt.offset;
+  r.status = status;
+  r.dsn = std::move(dsn);
+  r.action = std::move(action);
+  r.text = std::move(text);
+  return r;
+}
+
+class PipeAgent {
+ public:
+  explicit PipeAgent(PipeSettings settings) : s_(std::move(settings)) {}
+
+  mail::DeliveryReply deliver(const mail::DeliveryRequest& request) {
+    double agent_start = mail::now_seconds();
+    Outcome o = attempt(request);
+    mail::DeliveryReply reply;
+    for (const auto& rcpt : request.recipients) {
+      std::string action = o.status == mail::DeliveryStatus::kSent
+                               ? (s_.attr.flags.final_delivery ? "delivered" : "relayed")
+                           : o.status == mail::DeliveryStatus::kDeferred ? "delayed"
+                                                                         : "failed";
+      auto r = result_for(rcpt, o.status, o.dsn, action, o.text);
+      mail::DeliveryTimes t;
+      t.arrival = request.arrival_time;
+      t.active = request.active_time;
+      t.agent_start = t.connected = agent_start;
+      t.done = mail::now_seconds();
+      util::msg_info(mail::format_delivery_log(request.queue_id, rcpt.address, rcpt.orig_rcpt,
+                                               s_.service, t, r));
+      reply.results.push_back(std::move(r));
+    }
+    return reply;
+  }
+
+ private:
+  struct Outcome {
+    mail::DeliveryStatus status = mail::DeliveryStatus::kDeferred;
+    std::string dsn;
+    std::string text;
+  };
+  static Outcome deferred(std::string dsn, std::string text) {
+    return {mail::DeliveryStatus::kDeferred, std::move(dsn), std::move(text)};
+  }
+
+  Outcome attempt(const mail::DeliveryRequest& request) {
+    const PipeFlags& f = s_.attr.flags;
+    if ((f.delivered_to || f.original_to) && request.recipients.size() > 1) {
+      util::msg_warn(std::string("pipe flag `") + (f.delivered_to ? 'D' : 'O') + "' requires " +
+                     s_.service + "_destination_recipient_limit = 1");
+      return deferred("4.3.5", "mail system configuration error");
+    }
+    if (s_.attr.size_limit > 0 && request.data_size > s_.attr.size_limit)
+      return {mail::DeliveryStatus::kBounced, "5.2.3", "message file too big"};
+    std::string path = request.queue_name + "/" + request.queue_id;
+    auto file = mail::read_queue_file(path);
+    if (!file) {
+      util::msg_warn("read queue file " + path + ": " + file.error().message);
+      return deferred("4.3.0", "error reading queue file: " + file.error().message);
+    }
+    ArgvContext ac{request, f, s_.attr.null_sender, s_.recipient_delimiter};
+    auto argv = expand_pipe_argv(s_.attr.argv, ac);
+    if (!argv) {
+      util::msg_warn("file " + path + ": service " + s_.service + ": " + argv.error().message);
+      return deferred("4.3.5", "mail system configuration error");
+    }
+
+    util::CommandOptions o;
+    o.spawn.argv = *argv;
+    o.spawn.env = s_.environment;
+    o.spawn.uid = s_.attr.uid;
+    o.spawn.gid = s_.attr.gid;
+    o.spawn.cwd = s_.attr.directory;
+    o.spawn.new_process_group = true;
+    o.stdin_data = pipe_copy(s_.attr, request, file->text_lines(), std::time(nullptr));
+    o.time_limit = s_.time_limit;
+    auto result = util::run_command(o);
+    if (!result) {
+      util::msg_warn("command " + argv->front() + ": " + result.error().message);
+      return deferred("4.3.0", "mail system configuration error");
+    }
+    mail::CommandStatus st = mail::command_status(argv->front(), *result);
+    if (st.status != mail::DeliveryStatus::kSent) return {st.status, st.dsn, st.text};
+    std::string output = mail::flatten_command_output(result->output);
+    std::string text = "delivered via " + s_.service + " service";
+    if (!output.empty()) text += " (" + output.substr(0, 100) + ")";
+    return {mail::DeliveryStatus::kSent, "2.0.0", text};
+  }
+
+  PipeSettings s_;
+};
+
+}  // namespace
+
+std::string pipe_copy(const PipeAttributes& attr, const mail::DeliveryRequest& request,
+                      const std::vector<std::string>& lines, std::time_t when) {
+  const PipeFlags& f = attr.flags;
+  mail::MailCopyEnvelope env;
+  env.sender = request.sender.empty() ? attr.null_sender : request.sender;
+  if (!request.recipients.empty()) {
+    const mail::DeliveryRecipient& r = request.recipients.front();
+    env.orig_rcpt = r.orig_rcpt.empty() ? r.address : r.orig_rcpt;
+    env.delivered = r.address;
+  }
+  env.when = when;
+  mail::MailCopyFlags flags;
+  flags.from_line = f.from_line;
+  flags.quote_from = f.quote_from;
+  flags.return_path = f.return_path;
+  flags.orig_rcpt = f.original_to;
+  flags.delivered = f.delivered_to;
+  flags.blank_line = f.blank_line;
+  std::string copy = mail::format_mail_copy(env, flags, lines);
+  if (!f.dot_stuff && attr.eol == "\n") return copy;
+  std::string out;
+  out.reserve(copy.size() + copy.size() / 32);
+  std::size_t start = 0;
+  while (start < copy.size()) {
+    std::size_t nl = copy.find('\n', start);
+    std::size_t end = nl == std::string::npos ? copy.size() : nl;
+    if (f.dot_stuff && start < copy.size() && copy[start] == '.') out += '.';
+    out.append(copy, start, end - start);
+    if (nl == std::string::npos) break;
+    out += attr.eol;
+    start = nl + 1;
+  }
+  return out;
+}
+
+int run(int argc, char** argv) {
+  std::optional<PipeAgent> agent;
+  mail::ServerHooks hooks;
+  hooks.pre_jail = [&](mail::Daemon& daemon) { agent.emplace(load_settings(daemon)); };
+  mail::single_server_main(
+      argc, argv, "pipe",
+      [&](util::Stream& client, mail::Daemon& daemon) {
+        mail::serve_delivery_request(client, daemon,
+                                     [&](const mail::DeliveryRequest& request, mail::Daemon&) {
+                                       return agent->deliver(request);
+                                     });
+      },
+      hooks);
+}
+
+}  // namespace pipe_agent
