@@ -22,7 +22,9 @@ struct Outcome {
   std::string text;
 };
 
-inline Outcome sent(std::string text) { return {mail::DeliveryStatus::kSent, "2.0.0", std::move(text)}; }
+inline Outcome sent(std::string text) {
+  return {mail::DeliveryStatus::kSent, "2.0.0", std::move(text)};
+}
 inline Outcome deferred(std::string dsn, std::string text) {
   return {mail::DeliveryStatus::kDeferred, std::move(dsn), std::move(text)};
 }

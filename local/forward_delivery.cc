@@ -20,7 +20,9 @@ util::Result<std::string> send_to_cleanup(const mail::DeliveryRequest& request,
                                           mail::kCleanupFlagBounce | mail::kCleanupFlagMaskInternal,
                                           daemon.ipc_timeout);
   if (!client) return std::unexpected(client.error());
-  auto put = [&](char type, std::string_view payload) { return client->write_record(type, payload); };
+  auto put = [&](char type, std::string_view payload) {
+    return client->write_record(type, payload);
+  };
   timeval now{};
   ::gettimeofday(&now, nullptr);
   util::Result<void> ok =

@@ -22,7 +22,6 @@ namespace local {
 Outcome forward_message(const mail::DeliveryRequest& request,
                         const mail::DeliveryRecipient& recipient,
                         const std::vector<std::string>& lines, const Settings& settings,
-                        const std::vector<const mail::LocalAction*>& targets,
-                        mail::Daemon& daemon);
+                        const std::vector<const mail::LocalAction*>& targets, mail::Daemon& daemon);
 
 }  // namespace local

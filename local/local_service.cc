@@ -93,18 +93,21 @@ class LocalService {
     t.active = request.active_time;
     t.agent_start = t.connected = agent_start;
     t.done = mail::now_seconds();
-    util::msg_info(
-        mail::format_delivery_log(request.queue_id, to, orig_to, "local", t, result));
+    util::msg_info(mail::format_delivery_log(request.queue_id, to, orig_to, "local", t, result));
   }
 
   Outcome perform(const Delivery& d) {
     using K = mail::LocalActionKind;
     const mail::LocalAction& a = d.action;
     switch (a.kind) {
-      case K::kBounce: return bounced(a.dsn, a.text);
-      case K::kDefer: return deferred(a.dsn, a.text);
-      case K::kDiscard: return sent(a.text);
-      case K::kMailbox: return deliver_mailbox(d, *config_);
+      case K::kBounce:
+        return bounced(a.dsn, a.text);
+      case K::kDefer:
+        return deferred(a.dsn, a.text);
+      case K::kDiscard:
+        return sent(a.text);
+      case K::kMailbox:
+        return deliver_mailbox(d, *config_);
       case K::kFile:
         if (a.source != mail::LocalSource::kRecipient && !allowed(settings_.allow_files, a.source))
           return bounced("5.7.1", "mail to file is restricted");
@@ -121,22 +124,23 @@ class LocalService {
         }
         return deliver_command(d, a.value, a.privs.uid, a.privs.gid, who);
       }
-      case K::kForward: break;  // collected by the caller
+      case K::kForward:
+        break;  // collected by the caller
     }
     return deferred("4.3.0", "internal error");
   }
 
   mail::RecipientResult deliver_recipient(const mail::DeliveryRequest& request,
                                           const mail::DeliveryRecipient& rcpt,
-                                          const std::vector<std::string>& lines,
-                                          double agent_start, mail::Daemon& daemon) {
+                                          const std::vector<std::string>& lines, double agent_start,
+                                          mail::Daemon& daemon) {
     mail::RecipientResult result;
     result.offset = rcpt.offset;
     auto finish = [&](const Outcome& o) {
       result.status = o.status;
       result.dsn = o.dsn;
       result.text = o.text;
-      result.action = o.status == mail::DeliveryStatus::kSent       ? "delivered"
+      result.action = o.status == mail::DeliveryStatus::kSent      ? "delivered"
                       : o.status == mail::DeliveryStatus::kBounced ? "failed"
                                                                    : "delayed";
     };
@@ -213,8 +217,8 @@ class LocalService {
       e.status = outcomes[i].dsn;
       e.action = "failed";
       e.reason = outcomes[i].text;
-      auto appended = mail::bounce_append(mail::service_path("private", "bounce"),
-                                          request.queue_id, e, daemon.ipc_timeout);
+      auto appended = mail::bounce_append(mail::service_path("private", "bounce"), request.queue_id,
+                                          e, daemon.ipc_timeout);
       if (!appended) {
         util::msg_warn("bounce append for " + e.recipient + ": " + appended.error().message);
         finish(deferred("4.3.0", "bounce or trace service failure"));
@@ -241,10 +245,10 @@ int run(int argc, char** argv) {
   mail::single_server_main(
       argc, argv, "local",
       [&](util::Stream& client, mail::Daemon& daemon) {
-        mail::serve_delivery_request(
-            client, daemon, [&](const mail::DeliveryRequest& request, mail::Daemon& d) {
-              return service.deliver(request, d);
-            });
+        mail::serve_delivery_request(client, daemon,
+                                     [&](const mail::DeliveryRequest& request, mail::Daemon& d) {
+                                       return service.deliver(request, d);
+                                     });
       },
       hooks);
 }

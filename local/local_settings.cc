@@ -22,17 +22,7 @@ Settings load_settings(const conf::Config& config) {
   s.mailbox_command = config.raw("mailbox_command").value_or("");
   s.home_mailbox = config.get("home_mailbox");
   s.mail_spool_directory = config.get("mail_spool_directory");
-  auto locks = config.get_list("mailbox_delivery_lock");
-  s.lock_fcntl = has(locks, "fcntl");
-  s.lock_flock = has(locks, "flock");
-  s.lock_dotlock = has(locks, "dotlock");
-  for (const auto& l : locks)
-    if (!util::iequals(l, "fcntl") && !util::iequals(l, "flock") && !util::iequals(l, "dotlock"))
-      util::msg_fatal("invalid mailbox_delivery_lock setting: " + l);
-  long attempts = std::max(1L, config.get_int("deliver_lock_attempts"));
-  s.lock_delay = std::chrono::seconds(config.get_time("deliver_lock_delay"));
-  s.lock_wait = s.lock_delay * (attempts - 1);
-  s.stale_lock_time = std::chrono::seconds(config.get_time("stale_lock_time"));
+  s.locking = mail::load_mbox_locking(config, "mailbox_delivery_lock", "mailbox_size_limit");
   s.allow_commands = config.get_list("allow_mail_to_commands");
   s.allow_files = config.get_list("allow_mail_to_files");
   s.command_time_limit = std::chrono::seconds(config.get_time("command_time_limit"));
@@ -42,7 +32,6 @@ Settings load_settings(const conf::Config& config) {
   s.prepend_delivered_file = has(prepend, "file");
   s.prepend_delivered_forward = has(prepend, "forward");
   s.enable_original_recipient = config.get_bool("enable_original_recipient");
-  s.mailbox_size_limit = config.get_size("mailbox_size_limit");
 
   s.expand.recipient_delimiter = config.get("recipient_delimiter");
   s.expand.luser_relay = config.get("luser_relay");

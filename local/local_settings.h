@@ -13,21 +13,17 @@
 
 #include "libconf/config.h"
 #include "libmail/local_expand.h"
+#include "libmail/mbox_file.h"
 
 namespace local {
 
 struct Settings {
   std::string alias_maps;
-  std::string forward_path;        // raw
-  std::string mailbox_command;     // raw
+  std::string forward_path;     // raw
+  std::string mailbox_command;  // raw
   std::string home_mailbox;
   std::string mail_spool_directory;
-  bool lock_fcntl = true;
-  bool lock_flock = false;
-  bool lock_dotlock = true;
-  std::chrono::milliseconds lock_wait{19000};
-  std::chrono::milliseconds lock_delay{1000};
-  std::chrono::seconds stale_lock_time{500};
+  mail::MboxLocking locking;                // mailbox_delivery_lock, mailbox_size_limit
   std::vector<std::string> allow_commands;  // alias, forward, include
   std::vector<std::string> allow_files;
   std::chrono::seconds command_time_limit{1000};
@@ -36,7 +32,6 @@ struct Settings {
   bool prepend_delivered_file = true;
   bool prepend_delivered_forward = true;
   bool enable_original_recipient = true;
-  long long mailbox_size_limit = 51200000;
   mail::LocalExpandSettings expand;
 };
 

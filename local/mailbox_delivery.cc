@@ -2,11 +2,11 @@
 
 #include <cerrno>
 
+#include "libmail/maildir_file.h"
+#include "libmail/mbox_file.h"
 #include "libutil/privileges.h"
 #include "local/command_delivery.h"
 #include "local/local_vars.h"
-#include "local/maildir_delivery.h"
-#include "local/mbox_delivery.h"
 
 namespace local {
 namespace {
@@ -23,8 +23,8 @@ Outcome write_failure(const util::Error& e, std::string prefix) {
 Outcome deliver_mailbox(const Delivery& d, const conf::Config& config) {
   const util::UserInfo& user = *d.action.user;
   if (!d.settings.mailbox_command.empty()) {
-    auto command = expand_local_vars(config, d.settings.mailbox_command, user, d.action,
-                                     d.action.extension);
+    auto command =
+        expand_local_vars(config, d.settings.mailbox_command, user, d.action, d.action.extension);
     if (!command) return deferred("4.3.0", "mailbox_command: " + command.error().message);
     return deliver_command(d, *command, user.uid, user.gid, user);
   }
@@ -45,14 +45,14 @@ Outcome deliver_mailbox(const Delivery& d, const conf::Config& config) {
   }
 
   if (maildir) {
-    auto done = deliver_maildir(path, d.copy(mail::maildir_copy_flags()), user.uid, user.gid);
+    auto done = mail::deliver_maildir(path, d.copy(mail::maildir_copy_flags()), user.uid, user.gid);
     if (!done) return write_failure(done.error(), "");
     return sent("delivered to maildir");
   }
-  MboxOptions options;
+  mail::MboxOptions options;
   options.owner = user.uid;
   options.group = user.gid;
-  auto done = append_mbox(path, d.copy(mail::mbox_copy_flags()), d.settings, options);
+  auto done = mail::append_mbox(path, d.copy(mail::mbox_copy_flags()), d.settings.locking, options);
   if (!done)
     return write_failure(done.error(),
                          "cannot update mailbox " + path + " for user " + user.name + ". ");
@@ -63,20 +63,20 @@ Outcome deliver_file(const Delivery& d) {
   const std::string& path = d.action.value;
   auto ids = util::EffectiveIds::switch_to(d.action.privs.uid, d.action.privs.gid);
   if (!ids) return deferred("4.3.0", "cannot set privileges: " + ids.error().message);
-  mail::MailCopyFlags flags = path.ends_with('/') ? mail::maildir_copy_flags()
-                                                  : mail::mbox_copy_flags();
+  mail::MailCopyFlags flags =
+      path.ends_with('/') ? mail::maildir_copy_flags() : mail::mbox_copy_flags();
   flags.delivered = d.settings.prepend_delivered_file;
   if (path.ends_with('/')) {
-    auto done = deliver_maildir(path, d.copy(flags), d.action.privs.uid, d.action.privs.gid);
+    auto done = mail::deliver_maildir(path, d.copy(flags), d.action.privs.uid, d.action.privs.gid);
     if (!done) return write_failure(done.error(), "");
     return sent("delivered to maildir: " + path);
   }
-  MboxOptions options;
+  mail::MboxOptions options;
   options.owner = d.action.privs.uid;
   options.group = d.action.privs.gid;
   options.check_owner = false;  // any file the privileges may write
   options.dotlock_may_fail = true;
-  auto done = append_mbox(path, d.copy(flags), d.settings, options);
+  auto done = mail::append_mbox(path, d.copy(flags), d.settings.locking, options);
   if (!done) return write_failure(done.error(), "cannot append message to file " + path + ": ");
   return sent("delivered to file: " + path);
 }

@@ -1,4 +1,4 @@
-#include "local/maildir_delivery.h"
+#include "libmail/maildir_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 #include "libutil/os.h"
 #include "libutil/safe_open.h"
 
-namespace local {
+namespace mail {
 namespace {
 
 // mkdir that tolerates an existing directory and hands a new one to the user.
@@ -42,8 +42,8 @@ util::Result<std::string> deliver_maildir(const std::string& dir_in, const std::
   ::gettimeofday(&now, nullptr);
   std::string host = mail::maildir_host_name();
   std::string tmp = dir + "/tmp/" + mail::maildir_tmp_name(now.tv_sec, ::getpid(), host);
-  util::Fd fd(util::os::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                             0600));
+  util::Fd fd(
+      util::os::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return util::fail_errno("create maildir file " + tmp);
   if (::geteuid() == 0) (void)!util::os::fchown(fd.get(), uid, gid);
   auto fail_and_clean = [&](int err) -> util::Result<std::string> {
@@ -67,4 +67,4 @@ util::Result<std::string> deliver_maildir(const std::string& dir_in, const std::
   return target;
 }
 
-}  // namespace local
+}  // namespace mail

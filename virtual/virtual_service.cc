@@ -1,0 +1,202 @@
+#include "virtual/virtual_service.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <charconv>
+#include <ctime>
+#include <optional>
+
+#include "libmail/cleanup_addr_map.h"
+#include "libmail/delivery_log.h"
+#include "libmail/local_copy.h"
+#include "libmail/maildir_file.h"
+#include "libmail/mbox_file.h"
+#include "libmail/queue_file.h"
+#include "libmail/single_server.h"
+#include "libutil/dict.h"
+#include "libutil/log.h"
+#include "libutil/privileges.h"
+#include "libutil/strings.h"
+
+namespace virtual_agent {
+namespace {
+
+struct Outcome {
+  mail::DeliveryStatus status = mail::DeliveryStatus::kDeferred;
+  std::string dsn;
+  std::string text;
+};
+Outcome sent(std::string text) { return {mail::DeliveryStatus::kSent, "2.0.0", std::move(text)}; }
+Outcome deferred(std::string dsn, std::string text) {
+  return {mail::DeliveryStatus::kDeferred, std::move(dsn), std::move(text)};
+}
+Outcome bounced(std::string dsn, std::string text) {
+  return {mail::DeliveryStatus::kBounced, std::move(dsn), std::move(text)};
+}
+Outcome configuration_error() { return deferred("4.3.5", "mail system configuration error"); }
+
+// A full mailbox or quota bounces; anything else is worth another try.
+Outcome write_failure(const util::Error& e, const std::string& what) {
+  int err = e.sys_errno;
+  if (err == EFBIG || err == EDQUOT) return bounced("5.2.2", what + e.message);
+  return deferred("4.2.0", what + e.message);
+}
+
+mail::DictList open_tables(const conf::Config& config, const std::string& parameter) {
+  mail::DictList tables;
+  for (const auto& name : config.get_list(parameter)) {
+    auto dict = util::dict_open(name);
+    if (!dict) util::msg_fatal(parameter + ": " + dict.error().message);
+    tables.push_back(std::move(*dict));
+  }
+  return tables;
+}
+
+class VirtualAgent {
+ public:
+  explicit VirtualAgent(const conf::Config& config) {
+    base_ = config.get("virtual_mailbox_base");
+    if (!base_.empty() && base_.front() != '/')
+      util::msg_fatal("do not specify relative pathname: virtual_mailbox_base = " + base_);
+    maps_.recipient_delimiter = config.get("recipient_delimiter");
+    maps_.is_local_domain = [](std::string_view) { return false; };
+    mailboxes_ = open_tables(config, "virtual_mailbox_maps");
+    uids_ = open_tables(config, "virtual_uid_maps");
+    gids_ = open_tables(config, "virtual_gid_maps");
+    minimum_uid_ = config.get_int("virtual_minimum_uid");
+    locking_ = mail::load_mbox_locking(config, "virtual_mailbox_lock", "virtual_mailbox_limit");
+    original_recipient_ = config.get_bool("enable_original_recipient");
+  }
+
+  mail::DeliveryReply deliver(const mail::DeliveryRequest& request) {
+    double agent_start = mail::now_seconds();
+    std::time_t start = std::time(nullptr);
+    mail::DeliveryReply reply;
+    auto file = mail::read_queue_file(request.queue_name + "/" + request.queue_id);
+    std::vector<std::string> lines;
+    if (file) lines = file->text_lines();
+    for (const auto& rcpt : request.recipients) {
+      Outcome o = file ? deliver_one(request, rcpt, lines, start)
+                       : deferred("4.3.0", "error reading queue file: " + file.error().message);
+      mail::RecipientResult r;
+      r.offset = rcpt.offset;
+      r.status = o.status;
+      r.dsn = o.dsn;
+      r.action = o.status == mail::DeliveryStatus::kSent       ? "delivered"
+                 : o.status == mail::DeliveryStatus::kDeferred ? "delayed"
+                                                               : "failed";
+      r.text = o.text;
+      mail::DeliveryTimes t;
+      t.arrival = request.arrival_time;
+      t.active = request.active_time;
+      t.agent_start = t.connected = agent_start;
+      t.done = mail::now_seconds();
+      util::msg_info(mail::format_delivery_log(request.queue_id, rcpt.address, rcpt.orig_rcpt,
+                                               "virtual", t, r));
+      reply.results.push_back(std::move(r));
+    }
+    return reply;
+  }
+
+ private:
+  // A uid or gid from its maps: nullopt (with Postfix's warning) when it is
+  // missing, not a number, or (uid) below virtual_minimum_uid.
+  std::optional<unsigned> id_for(const std::string& rcpt, const mail::DictList& tables,
+                                 const std::string& parameter, bool is_uid) {
+    auto found = mail::address_map_lookup(maps_, tables, rcpt, false);
+    if (!found) {
+      util::msg_warn(found.error().message);
+      return std::nullopt;
+    }
+    if (!*found) {
+      util::msg_warn("recipient " + rcpt + ": not found in " + parameter);
+      return std::nullopt;
+    }
+    const std::string& text = **found;
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    bool bad = ec != std::errc() || end != text.data() + text.size() || text.empty() ||
+               (is_uid && static_cast<long>(value) < minimum_uid_);
+    if (bad) {
+      util::msg_warn("recipient " + rcpt + ": bad " + (is_uid ? "uid " : "gid ") + text + " in " +
+                     parameter);
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  Outcome deliver_one(const mail::DeliveryRequest& request, const mail::DeliveryRecipient& rcpt,
+                      const std::vector<std::string>& lines, std::time_t start) {
+    if (mail::has_delivered_to(lines, rcpt.address))
+      return bounced("5.4.6", "mail forwarding loop for " + rcpt.address);
+    std::string address = util::lowercase(rcpt.address);
+    auto mailbox = mail::address_map_lookup(maps_, mailboxes_, address, false);
+    if (!mailbox) {
+      util::msg_warn(mailbox.error().message);
+      return deferred("4.3.0", "mail system configuration error");
+    }
+    if (!*mailbox) return bounced("5.1.1", "unknown user: \"" + address + "\"");
+    auto uid = id_for(address, uids_, "virtual_uid_maps", true);
+    auto gid = id_for(address, gids_, "virtual_gid_maps", false);
+    if (!uid || !gid) return configuration_error();
+
+    mail::MailCopyEnvelope env;
+    env.sender = request.sender;
+    env.orig_rcpt = rcpt.orig_rcpt.empty() ? rcpt.address : rcpt.orig_rcpt;
+    env.delivered = rcpt.address;
+    env.when = start;
+    std::string path = base_ + "/" + **mailbox;
+    bool maildir = path.ends_with('/');
+    mail::MailCopyFlags flags = maildir ? mail::maildir_copy_flags() : mail::mbox_copy_flags();
+    if (!original_recipient_) flags.orig_rcpt = false;
+    std::string copy = mail::format_mail_copy(env, flags, lines);
+
+    // The whole write runs as the mailbox's owner.
+    auto as_user = util::EffectiveIds::switch_to(*uid, *gid);
+    if (!as_user) return deferred("4.3.0", "cannot set privileges: " + as_user.error().message);
+    if (maildir) {
+      auto done = mail::deliver_maildir(path, copy, *uid, *gid);
+      if (!done) return write_failure(done.error(), "maildir delivery failed: ");
+      return sent("delivered to maildir");
+    }
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      util::msg_warn("recipient " + rcpt.address + ": destination " + path +
+                     " is not a regular file");
+      return configuration_error();
+    }
+    mail::MboxOptions options;
+    options.owner = *uid;
+    options.group = *gid;
+    auto done = mail::append_mbox(path, copy, locking_, options);
+    if (!done) return write_failure(done.error(), "cannot update mailbox " + path + ". ");
+    return sent("delivered to mailbox");
+  }
+
+  std::string base_;
+  mail::AddressMaps maps_;
+  mail::DictList mailboxes_, uids_, gids_;
+  long minimum_uid_ = 100;
+  mail::MboxLocking locking_;
+  bool original_recipient_ = true;
+};
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  std::optional<VirtualAgent> agent;
+  mail::ServerHooks hooks;
+  hooks.pre_jail = [&](mail::Daemon& daemon) { agent.emplace(daemon.config); };
+  mail::single_server_main(
+      argc, argv, "virtual",
+      [&](util::Stream& client, mail::Daemon& daemon) {
+        mail::serve_delivery_request(client, daemon,
+                                     [&](const mail::DeliveryRequest& request, mail::Daemon&) {
+                                       return agent->deliver(request);
+                                     });
+      },
+      hooks);
+}
+
+}  // namespace virtual_agent
