@@ -6,9 +6,11 @@
 #include "libmail/delivery_request.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "libmail/daemon_options.h"
+#include "libmail/single_server.h"
 #include "libutil/log.h"
 
 namespace mail {
@@ -38,15 +40,19 @@ struct Reader {
   void str(std::string_view name, std::string& out) {
     if (error) return;
     auto v = attrs.get_string(name);
-    if (!v) error = named(context, v.error());
-    else out = std::move(*v);
+    if (!v)
+      error = named(context, v.error());
+    else
+      out = std::move(*v);
   }
   template <class T>
   void num(std::string_view name, T& out) {
     if (error) return;
     auto v = attrs.get_int(name);
-    if (!v) error = named(context, v.error());
-    else out = static_cast<T>(*v);
+    if (!v)
+      error = named(context, v.error());
+    else
+      out = static_cast<T>(*v);
   }
   void offset(std::string_view name, off_t& out) {
     std::int64_t v = 0;
@@ -75,17 +81,20 @@ util::Result<const AttrList*> bounded_list(const AttrList& attrs, std::string_vi
                            std::string(context) + ": too many " + std::string(name));
   for (const Attr& a : (*list)->attrs())
     if (a.type != Attr::Type::kList)
-      return util::fail_kind(util::ErrorKind::kMalformed,
-                             std::string(context) + ": attribute " + std::string(name) +
-                                 ": element is not a list");
+      return util::fail_kind(
+          util::ErrorKind::kMalformed,
+          std::string(context) + ": attribute " + std::string(name) + ": element is not a list");
   return *list;
 }
 
 std::string_view status_word(DeliveryStatus status) {
   switch (status) {
-    case DeliveryStatus::kSent: return "sent";
-    case DeliveryStatus::kBounced: return "bounced";
-    case DeliveryStatus::kDeferred: break;
+    case DeliveryStatus::kSent:
+      return "sent";
+    case DeliveryStatus::kBounced:
+      return "bounced";
+    case DeliveryStatus::kDeferred:
+      break;
   }
   return "deferred";
 }
@@ -157,7 +166,8 @@ util::Result<DeliveryRequest> parse_delivery_request(const AttrList& attrs) {
   if (r.queue_id.empty())
     return util::fail_kind(util::ErrorKind::kMalformed, "delivery request: empty queue_id");
   if (r.data_offset < 0 || r.data_size < 0)
-    return util::fail_kind(util::ErrorKind::kMalformed, "delivery request: negative data offset or size");
+    return util::fail_kind(util::ErrorKind::kMalformed,
+                           "delivery request: negative data offset or size");
   auto rcpts = bounded_list(attrs, "recipients", "delivery request");
   if (!rcpts) return std::unexpected(rcpts.error());
   if ((*rcpts)->empty())
@@ -214,12 +224,16 @@ util::Result<DeliveryReply> parse_delivery_reply(const AttrList& attrs) {
     in.str("mta_type", res.mta_type);
     in.str("mta_mname", res.mta_mname);
     if (in.error) return std::unexpected(*in.error);
-    if (status == "sent") res.status = DeliveryStatus::kSent;
-    else if (status == "deferred") res.status = DeliveryStatus::kDeferred;
-    else if (status == "bounced") res.status = DeliveryStatus::kBounced;
+    if (status == "sent")
+      res.status = DeliveryStatus::kSent;
+    else if (status == "deferred")
+      res.status = DeliveryStatus::kDeferred;
+    else if (status == "bounced")
+      res.status = DeliveryStatus::kBounced;
     else
-      return util::fail_kind(util::ErrorKind::kMalformed,
-                             "delivery reply result: attribute status: unknown value \"" + status + "\"");
+      return util::fail_kind(
+          util::ErrorKind::kMalformed,
+          "delivery reply result: attribute status: unknown value \"" + status + "\"");
     reply.results.push_back(std::move(res));
   }
   return reply;
@@ -241,16 +255,31 @@ bool serve_delivery_request(util::Stream& client, Daemon& daemon, const Delivery
   DeliveryReply reply = deliver(*request, daemon);
   auto written = write_attrs(client, delivery_reply_attrs(reply));
   if (!written) {
-    util::msg_warn("write delivery reply for " + request->queue_id + ": " + written.error().message);
+    util::msg_warn("write delivery reply for " + request->queue_id + ": " +
+                   written.error().message);
     return false;
   }
   return true;
 }
 
-util::Result<DeliveryReply> send_delivery_request(util::Stream& agent, const DeliveryRequest& request) {
+util::Result<DeliveryReply> send_delivery_request(util::Stream& agent,
+                                                  const DeliveryRequest& request) {
   auto reply = attr_request(agent, delivery_request_attrs(request));
   if (!reply) return std::unexpected(reply.error());
   return parse_delivery_reply(*reply);
+}
+
+void delivery_agent_main(int argc, char** argv, std::string_view program,
+                         const std::function<DeliveryHandler(Daemon&)>& make) {
+  std::optional<DeliveryHandler> handler;
+  ServerHooks hooks;
+  hooks.pre_jail = [&](Daemon& daemon) { handler = make(daemon); };
+  single_server_main(
+      argc, argv, program,
+      [&](util::Stream& client, Daemon& daemon) {
+        serve_delivery_request(client, daemon, *handler);
+      },
+      hooks);
 }
 
 }  // namespace mail

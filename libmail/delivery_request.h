@@ -25,28 +25,28 @@ namespace mail {
 struct Daemon;
 
 // Request flags.
-inline constexpr int kDeliverFlagVerify = 1 << 0;   // address probe: do not deliver (sendmail -bv)
-inline constexpr int kDeliverFlagRecord = 1 << 1;   // also report successes to trace (sendmail -v)
-inline constexpr int kDeliverFlagBounce = 1 << 2;   // the message is itself a notice (sender is <>)
+inline constexpr int kDeliverFlagVerify = 1 << 0;  // address probe: do not deliver (sendmail -bv)
+inline constexpr int kDeliverFlagRecord = 1 << 1;  // also report successes to trace (sendmail -v)
+inline constexpr int kDeliverFlagBounce = 1 << 2;  // the message is itself a notice (sender is <>)
 
 struct DeliveryRecipient {
-  off_t offset = 0;         // of its R record: the key of the result
-  std::string orig_rcpt;    // O record ("" if none)
-  std::string address;      // R record, as resolved
-  std::string dsn_orcpt;    // A dsn_orig_rcpt ("" if none)
-  int dsn_notify = 0;       // A notify_flags
+  off_t offset = 0;       // of its R record: the key of the result
+  std::string orig_rcpt;  // O record ("" if none)
+  std::string address;    // R record, as resolved
+  std::string dsn_orcpt;  // A dsn_orig_rcpt ("" if none)
+  int dsn_notify = 0;     // A notify_flags
 };
 
 struct DeliveryRequest {
   int flags = 0;
-  std::string queue_name;   // "active"
+  std::string queue_name;  // "active"
   std::string queue_id;
-  long data_offset = 0;     // C record field 2: first content record
-  long data_size = 0;       // C record field 1
-  std::string nexthop;      // from the resolver (local: the domain)
-  std::string encoding;     // A encoding= ("8bit", "7bit" or "")
+  long data_offset = 0;  // C record field 2: first content record
+  long data_size = 0;    // C record field 1
+  std::string nexthop;   // from the resolver (local: the domain)
+  std::string encoding;  // A encoding= ("8bit", "7bit" or "")
   int smtputf8 = 0;
-  std::string sender;       // "" for the null sender
+  std::string sender;  // "" for the null sender
   std::string dsn_envid;
   int dsn_ret = 0;
   // Times for delay/delays: when the message arrived (T record) and when
@@ -64,9 +64,9 @@ enum class DeliveryStatus { kSent, kDeferred, kBounced };
 struct RecipientResult {
   off_t offset = 0;
   DeliveryStatus status = DeliveryStatus::kDeferred;
-  std::string dsn;      // "2.0.0", "4.3.0", "5.1.1"
-  std::string action;   // "delivered", "delayed", "failed", "relayed", "expanded"
-  std::string text;     // the reason, as logged in parentheses
+  std::string dsn;     // "2.0.0", "4.3.0", "5.1.1"
+  std::string action;  // "delivered", "delayed", "failed", "relayed", "expanded"
+  std::string text;    // the reason, as logged in parentheses
   // SMTP details for the bounce/defer log (empty when not from a server).
   std::string diag_type, diag_text, mta_type, mta_mname;
 };
@@ -85,6 +85,12 @@ util::Result<DeliveryReply> parse_delivery_reply(const AttrList& attrs);
 // Returns false when the client went away or sent garbage.
 using DeliveryHandler = std::function<DeliveryReply(const DeliveryRequest&, Daemon&)>;
 bool serve_delivery_request(util::Stream& client, Daemon& daemon, const DeliveryHandler& deliver);
+
+// A delivery agent's main on the single-client skeleton: `make` builds the
+// handler in the pre-jail hook (settings, tables: before chroot and
+// privilege changes), then each client is served one request.
+[[noreturn]] void delivery_agent_main(int argc, char** argv, std::string_view program,
+                                      const std::function<DeliveryHandler(Daemon&)>& make);
 
 // Client side (blocking; qmgr may use the encode/parse functions instead to
 // drive the exchange from its event loop).

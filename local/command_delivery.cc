@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 
 #include "libmail/command_status.h"
 #include "libutil/child_process.h"
@@ -36,8 +35,7 @@ Outcome deliver_command(const Delivery& d, const std::string& command, uid_t uid
       "ORIGINAL_RECIPIENT=" +
           (d.recipient.orig_rcpt.empty() ? d.recipient.address : d.recipient.orig_rcpt)};
   if (!d.action.extension.empty()) env.push_back("EXTENSION=" + d.action.extension);
-  for (const auto& name : d.settings.export_environment)
-    if (const char* v = std::getenv(name.c_str())) env.push_back(name + "=" + v);
+  env.insert(env.end(), d.settings.export_environment.begin(), d.settings.export_environment.end());
   o.spawn.env = env;
   o.spawn.uid = uid;
   o.spawn.gid = gid;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "libmail/command_settings.h"
 #include "libutil/log.h"
 #include "libutil/privileges.h"
 #include "libutil/strings.h"
@@ -26,7 +27,7 @@ Settings load_settings(const conf::Config& config) {
   s.allow_commands = config.get_list("allow_mail_to_commands");
   s.allow_files = config.get_list("allow_mail_to_files");
   s.command_time_limit = std::chrono::seconds(config.get_time("command_time_limit"));
-  s.export_environment = config.get_list("export_environment");
+  s.export_environment = mail::exported_environment(config);
   auto prepend = config.get_list("prepend_delivered_header");
   s.prepend_delivered_command = has(prepend, "command");
   s.prepend_delivered_file = has(prepend, "file");

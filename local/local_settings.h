@@ -27,7 +27,7 @@ struct Settings {
   std::vector<std::string> allow_commands;  // alias, forward, include
   std::vector<std::string> allow_files;
   std::chrono::seconds command_time_limit{1000};
-  std::vector<std::string> export_environment;
+  std::vector<std::string> export_environment;  // "NAME=value"
   bool prepend_delivered_command = true;
   bool prepend_delivered_file = true;
   bool prepend_delivered_forward = true;

@@ -1,15 +1,15 @@
 #include "pipe/pipe_service.h"
 
 #include <chrono>
-#include <cstdlib>
 #include <ctime>
-#include <optional>
+#include <memory>
 
+#include "libmail/command_settings.h"
 #include "libmail/command_status.h"
+#include "libmail/daemon_options.h"
 #include "libmail/delivery_log.h"
 #include "libmail/local_copy.h"
 #include "libmail/queue_file.h"
-#include "libmail/single_server.h"
 #include "libutil/child_process.h"
 #include "libutil/log.h"
 #include "libutil/privileges.h"
@@ -44,21 +44,8 @@ PipeSettings load_settings(const mail::Daemon& daemon) {
   PipeSettings s;
   s.service = daemon.options.service_name;
   s.attr = std::move(*attr);
-  std::string limit_name = s.service + "_time_limit";
-  if (config.raw(limit_name)) {
-    auto t = config.try_get_time(limit_name);
-    if (!t) util::msg_fatal(t.error().message);
-    s.time_limit = std::chrono::seconds(*t);
-  } else {
-    s.time_limit = std::chrono::seconds(config.get_time("command_time_limit"));
-  }
-  for (const std::string& name : config.get_list("export_environment")) {
-    if (name.find('=') != std::string::npos) {
-      s.environment.push_back(name);
-    } else if (const char* v = std::getenv(name.c_str())) {
-      s.environment.push_back(name + "=" + v);
-    }
-  }
+  s.time_limit = mail::service_time_limit(config, s.service);
+  s.environment = mail::exported_environment(config);
   s.recipient_delimiter = config.get("recipient_delimiter");
   return s;
 }
@@ -195,18 +182,12 @@ std::string pipe_copy(const PipeAttributes& attr, const mail::DeliveryRequest& r
 }
 
 int run(int argc, char** argv) {
-  std::optional<PipeAgent> agent;
-  mail::ServerHooks hooks;
-  hooks.pre_jail = [&](mail::Daemon& daemon) { agent.emplace(load_settings(daemon)); };
-  mail::single_server_main(
-      argc, argv, "pipe",
-      [&](util::Stream& client, mail::Daemon& daemon) {
-        mail::serve_delivery_request(client, daemon,
-                                     [&](const mail::DeliveryRequest& request, mail::Daemon&) {
-                                       return agent->deliver(request);
-                                     });
-      },
-      hooks);
+  mail::delivery_agent_main(argc, argv, "pipe", [](mail::Daemon& daemon) {
+    auto agent = std::make_shared<PipeAgent>(load_settings(daemon));
+    return [agent](const mail::DeliveryRequest& request, mail::Daemon&) {
+      return agent->deliver(request);
+    };
+  });
 }
 
 }  // namespace pipe_agent

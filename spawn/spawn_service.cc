@@ -1,11 +1,11 @@
 #include "spawn/spawn_service.h"
 
 #include <csignal>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "libmail/command_settings.h"
 #include "libmail/single_server.h"
 #include "libutil/child_process.h"
 #include "libutil/log.h"
@@ -31,22 +31,8 @@ SpawnSettings load_settings(const mail::Daemon& daemon) {
 
   SpawnSettings s;
   s.attr = std::move(*attr);
-  // SERVICE_time_limit when main.cf (or -o) sets it, else $command_time_limit.
-  std::string limit_name = daemon.options.service_name + "_time_limit";
-  if (config.raw(limit_name)) {
-    auto t = config.try_get_time(limit_name);
-    if (!t) util::msg_fatal(t.error().message);
-    s.time_limit = std::chrono::seconds(*t);
-  } else {
-    s.time_limit = std::chrono::seconds(config.get_time("command_time_limit"));
-  }
-  for (const std::string& name : config.get_list("export_environment")) {
-    if (name.find('=') != std::string::npos) {
-      s.environment.push_back(name);
-    } else if (const char* v = std::getenv(name.c_str())) {
-      s.environment.push_back(name + "=" + v);
-    }
-  }
+  s.time_limit = mail::service_time_limit(config, daemon.options.service_name);
+  s.environment = mail::exported_environment(config);
   return s;
 }
 

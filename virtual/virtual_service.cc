@@ -5,15 +5,16 @@
 #include <cerrno>
 #include <charconv>
 #include <ctime>
+#include <memory>
 #include <optional>
 
 #include "libmail/cleanup_addr_map.h"
+#include "libmail/daemon_options.h"
 #include "libmail/delivery_log.h"
 #include "libmail/local_copy.h"
 #include "libmail/maildir_file.h"
 #include "libmail/mbox_file.h"
 #include "libmail/queue_file.h"
-#include "libmail/single_server.h"
 #include "libutil/dict.h"
 #include "libutil/log.h"
 #include "libutil/privileges.h"
@@ -185,18 +186,12 @@ class VirtualAgent {
 }  // namespace
 
 int run(int argc, char** argv) {
-  std::optional<VirtualAgent> agent;
-  mail::ServerHooks hooks;
-  hooks.pre_jail = [&](mail::Daemon& daemon) { agent.emplace(daemon.config); };
-  mail::single_server_main(
-      argc, argv, "virtual",
-      [&](util::Stream& client, mail::Daemon& daemon) {
-        mail::serve_delivery_request(client, daemon,
-                                     [&](const mail::DeliveryRequest& request, mail::Daemon&) {
-                                       return agent->deliver(request);
-                                     });
-      },
-      hooks);
+  mail::delivery_agent_main(argc, argv, "virtual", [](mail::Daemon& daemon) {
+    auto agent = std::make_shared<VirtualAgent>(daemon.config);
+    return [agent](const mail::DeliveryRequest& request, mail::Daemon&) {
+      return agent->deliver(request);
+    };
+  });
 }
 
 }  // namespace virtual_agent

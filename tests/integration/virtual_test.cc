@@ -132,29 +132,6 @@ TEST_CASE("virtual makes mail wait when virtual_uid_maps has no uid for it",
   CHECK(master_test::eventually([&] { return p.queue_count("deferred") == 1; }, 20s));
 }
 
-namespace {
-
-// The mailbox text with the From_ date and the Received: header taken out.
-std::string comparable(const std::string& in) {
-  std::istringstream s(in);
-  std::string out, line;
-  bool in_received = false;
-  while (std::getline(s, line)) {
-    if (in_received && (line.rfind("\t", 0) == 0 || line.rfind(" ", 0) == 0)) continue;
-    in_received = line.rfind("Received:", 0) == 0;
-    if (in_received) {
-      out += "Received: ...\n";
-      continue;
-    }
-    if (line.rfind("From ", 0) == 0 && line.find("  ") != std::string::npos)
-      line = line.substr(0, line.find("  "));
-    out += line + "\n";
-  }
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("virtual writes the same mbox and Maildir bytes as Debian's Postfix",
           "[virtual][interop]") {
   if (test::skip_unless_root("both instances switch users")) return;
@@ -227,6 +204,7 @@ TEST_CASE("virtual writes the same mbox and Maildir bytes as Debian's Postfix",
   INFO(s.log());
   auto ours = read_both(our_base);
 
-  CHECK(comparable(ours.first) == comparable(theirs.first));
-  CHECK(comparable(ours.second) == comparable(theirs.second));
+  CHECK(pipeline_test::comparable_copy(ours.first) == pipeline_test::comparable_copy(theirs.first));
+  CHECK(pipeline_test::comparable_copy(ours.second) ==
+        pipeline_test::comparable_copy(theirs.second));
 }
