@@ -1,6 +1,7 @@
 #include "smtp/smtp_transaction.h"
 
 #include "libmail/bounce_notice.h"
+#include "libmail/queue_file.h"
 
 namespace smtp {
 namespace {
@@ -24,7 +25,7 @@ std::string mail_command(const mail::DeliveryRequest& request, const Features& f
   std::string cmd = "MAIL FROM:<" + request.sender + ">";
   if (features.size && request.data_size > 0) cmd += " SIZE=" + std::to_string(request.data_size);
   if (features.eightbitmime && request.encoding == "8bit") cmd += " BODY=8BITMIME";
-  if (features.smtputf8 && request.smtputf8 != 0) cmd += " SMTPUTF8";
+  if (features.smtputf8 && (request.smtputf8 & mail::kSmtputf8Requested)) cmd += " SMTPUTF8";
   if (features.dsn) {
     if (request.dsn_ret & mail::kDsnRetFull)
       cmd += " RET=FULL";
@@ -79,15 +80,16 @@ TransactionResult run_transaction(Session& session, const Settings& settings,
     return result;
   }
 
-  // Mail that needs SMTPUTF8 (a non-ASCII address) cannot go to a server
-  // without it.
-  if (request.smtputf8 != 0 && !features.smtputf8) {
+  // Mail whose client asked for SMTPUTF8 cannot go to a server without it
+  // when a header or an envelope address is not ASCII; otherwise it goes
+  // as it is (Postfix 3.7: mail that did not ask is never refused here).
+  if ((request.smtputf8 & mail::kSmtputf8Requested) && !features.smtputf8) {
     auto non_ascii = [](std::string_view text) {
       for (unsigned char c : text)
         if (c >= 0x80) return true;
       return false;
     };
-    bool needed = non_ascii(request.sender);
+    bool needed = (request.smtputf8 & mail::kSmtputf8Header) || non_ascii(request.sender);
     for (const auto* r : recipients) needed = needed || non_ascii(r->address);
     if (needed) {
       Failure f;
