@@ -36,6 +36,38 @@ std::string mail_command(const mail::DeliveryRequest& request, const Features& f
   return cmd;
 }
 
+std::vector<std::string> xforward_commands(const mail::DeliveryRequest& request, int announced) {
+  auto known = [](const std::string& v) { return !v.empty() && v != "unknown"; };
+  std::string source = request.rewrite_context == "local"    ? "LOCAL"
+                       : request.rewrite_context == "remote" ? "REMOTE"
+                                                             : "";
+  std::string addr = request.log_client_addr;
+  if (addr.find(':') != std::string::npos) addr = "IPV6:" + addr;
+  struct Item {
+    int bit;
+    const char* name;
+    std::string value;
+  };
+  // Two commands, as Postfix 3.7.11 sends them: the client, then the rest.
+  const std::vector<std::vector<Item>> groups = {
+      {{kXforwardName, "NAME", request.log_client_name},
+       {kXforwardAddr, "ADDR", addr},
+       {kXforwardPort, "PORT", request.log_client_port}},
+      {{kXforwardProto, "PROTO", request.log_protocol_name},
+       {kXforwardHelo, "HELO", request.log_helo_name},
+       {kXforwardIdent, "IDENT", request.log_ident},
+       {kXforwardSource, "SOURCE", source}}};
+  std::vector<std::string> out;
+  for (const auto& group : groups) {
+    std::string cmd;
+    for (const auto& item : group)
+      if ((announced & item.bit) && known(item.value))
+        cmd += std::string(" ") + item.name + "=" + xtext(item.value);
+    if (!cmd.empty()) out.push_back("XFORWARD" + cmd);
+  }
+  return out;
+}
+
 std::string rcpt_command(const mail::DeliveryRecipient& rcpt, const Features& features) {
   std::string cmd = "RCPT TO:<" + rcpt.address + ">";
   if (features.dsn) {
@@ -98,6 +130,21 @@ TransactionResult run_transaction(Session& session, const Settings& settings,
       f.text = "SMTPUTF8 is required, but was not offered by host " + session.namaddr();
       fail_open(result, open, f);
       return result;
+    }
+  }
+
+  // XFORWARD before MAIL, one command at a time.
+  if (settings.send_xforward && features.xforward) {
+    for (const auto& cmd : xforward_commands(request, features.xforward)) {
+      if (auto s = session.send(cmd, t.xforward); !s) return lost(s.error(), "sending XFORWARD");
+      auto r = session.read_reply(t.xforward);
+      if (!r) return lost(r.error(), "sending XFORWARD");
+      if (r->code / 100 != 2) {
+        fail_open(result, open, session.reply_failure(*r, "XFORWARD"));
+        result.transaction_failed = true;
+        session.reset();
+        return result;
+      }
     }
   }
 
