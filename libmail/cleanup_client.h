@@ -38,6 +38,7 @@ inline constexpr int kCleanupFlagDiscard = 1 << 3;  // accept and throw away
 inline constexpr int kCleanupFlagBccOk = 1 << 4;    // always_bcc, *_bcc_maps
 inline constexpr int kCleanupFlagMapOk = 1 << 5;    // canonical/virtual/masquerade
 inline constexpr int kCleanupFlagMilter = 1 << 6;   // non_smtpd_milters / smtpd milters
+inline constexpr int kCleanupFlagSmtputf8 = 1 << 8;  // the client sent MAIL FROM ... SMTPUTF8
 // What pickup and smtpd ask for by default (Postfix's CLEANUP_FLAG_MASK_EXTERNAL).
 inline constexpr int kCleanupFlagMask =
     kCleanupFlagBounce | kCleanupFlagFilter | kCleanupFlagBccOk | kCleanupFlagMapOk |

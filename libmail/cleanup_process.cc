@@ -201,6 +201,7 @@ CleanupSettings CleanupSettings::from_config(const conf::Config& c) {
   s.delay_warning_time = c.get_time("delay_warning_time");
   s.enable_original_recipient = c.get_bool("enable_original_recipient");
   s.always_bcc = c.get("always_bcc");
+  s.smtputf8_enable = c.get_bool("smtputf8_enable");
   return s;
 }
 
@@ -524,6 +525,20 @@ CleanupOutcome cleanup_process(const std::vector<Record>& records, int flags,
     if (h.is("from")) seen_from = true;
     if (h.is("resent-from")) seen_rfrom = true;
     for (auto& l : h.lines) lines.push_back(l);
+  }
+
+  // SMTPUTF8 flags of the size record: what the client asked for, and
+  // whether the sender or a header (Received: "for <rcpt>" included) is
+  // not ASCII. A non-ASCII recipient alone sets nothing, and the headers
+  // added below are not looked at (observed).
+  if (settings.smtputf8_enable) {
+    auto non_ascii = [](std::string_view text) {
+      return std::any_of(text.begin(), text.end(),
+                         [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    };
+    if (flags & kCleanupFlagSmtputf8) m.smtputf8 |= kSmtputf8Requested;
+    if (std::any_of(lines.begin(), lines.end(), non_ascii)) m.smtputf8 |= kSmtputf8Header;
+    if (non_ascii(sender)) m.smtputf8 |= kSmtputf8Sender;
   }
 
   // Missing headers, appended after the last one (local submissions only).

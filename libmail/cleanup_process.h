@@ -43,6 +43,7 @@ struct CleanupSettings {
   long delay_warning_time = 0;  // seconds; 0: no W record
   bool enable_original_recipient = true;
   std::string always_bcc;
+  bool smtputf8_enable = true;  // else the size record's SMTPUTF8 field stays 0
 
   static CleanupSettings from_config(const conf::Config& config);
 };

@@ -123,7 +123,12 @@ AttrList delivery_request_attrs(const DeliveryRequest& r) {
       .add("sasl_method", r.sasl_method)
       .add("sasl_username", r.sasl_username)
       .add("log_ident", r.log_ident)
-      .add("rewrite_context", r.rewrite_context);
+      .add("rewrite_context", r.rewrite_context)
+      .add("log_client_name", r.log_client_name)
+      .add("log_client_address", r.log_client_addr)
+      .add("log_client_port", r.log_client_port)
+      .add("log_helo_name", r.log_helo_name)
+      .add("log_protocol_name", r.log_protocol_name);
   AttrList rcpts;
   for (const DeliveryRecipient& rc : r.recipients) {
     AttrList one;
@@ -162,6 +167,11 @@ util::Result<DeliveryRequest> parse_delivery_request(const AttrList& attrs) {
   in.str("sasl_username", r.sasl_username);
   in.str("log_ident", r.log_ident);
   in.str("rewrite_context", r.rewrite_context);
+  in.str("log_client_name", r.log_client_name);
+  in.str("log_client_address", r.log_client_addr);
+  in.str("log_client_port", r.log_client_port);
+  in.str("log_helo_name", r.log_helo_name);
+  in.str("log_protocol_name", r.log_protocol_name);
   if (in.error) return std::unexpected(*in.error);
   if (r.queue_id.empty())
     return util::fail_kind(util::ErrorKind::kMalformed, "delivery request: empty queue_id");

@@ -56,6 +56,9 @@ struct DeliveryRequest {
   // From the queue file's A records (for logs and Received-style headers).
   std::string client_name, client_addr, client_proto, client_helo;
   std::string sasl_method, sasl_username, log_ident, rewrite_context;
+  // The message's origin as logged (log_client_* etc.: the client an
+  // XFORWARD named, else the real one); smtp_send_xforward_command sends them.
+  std::string log_client_name, log_client_addr, log_client_port, log_helo_name, log_protocol_name;
   std::vector<DeliveryRecipient> recipients;
 };
 

@@ -37,8 +37,12 @@ struct SizeRecord {
   long rcpt_count = 0;     // R records, envelope and extracted
   long qmgr_flags = 0;     // OR of all notify_flags, shifted left once
   long content_length = 0; // equal to content_size in every observed file
-  long smtputf8 = 0;
+  long smtputf8 = 0;       // kSmtputf8* bits
 };
+// SMTPUTF8 bits of the C record (and of delivery/bounce requests).
+inline constexpr long kSmtputf8Requested = 1;  // MAIL FROM ... SMTPUTF8 (or sendmail -XU)
+inline constexpr long kSmtputf8Header = 2;     // a header is not ASCII
+inline constexpr long kSmtputf8Sender = 4;     // the envelope sender is not ASCII
 std::string format_size_record(const SizeRecord& size);
 // Postfix's own sanity rule (postcat/qmgr): two leading numbers, both > 0.
 std::optional<SizeRecord> parse_size_record(std::string_view payload);

@@ -96,6 +96,11 @@ void QueueManager::load(const std::string& id) {
   b.sasl_username = file->attribute("sasl_username").value_or("");
   b.log_ident = file->attribute("log_ident").value_or("");
   b.rewrite_context = file->attribute("rewrite_context").value_or("");
+  b.log_client_name = file->attribute("log_client_name").value_or("");
+  b.log_client_addr = file->attribute("log_client_address").value_or("");
+  b.log_client_port = file->attribute("log_client_port").value_or("");
+  b.log_helo_name = file->attribute("log_helo_name").value_or("");
+  b.log_protocol_name = file->attribute("log_protocol_name").value_or("");
 
   for (mail::Recipient& r : file->recipients()) {
     if (r.done) continue;

@@ -88,6 +88,18 @@ Features parse_ehlo(const Reply& reply) {
       f.starttls = true;
     } else if (key == "smtputf8") {
       f.smtputf8 = true;
+    } else if (key == "xforward") {
+      for (size_t w = 1; w < words.size(); ++w) {
+        std::string a = upper(words[w]);
+        f.xforward |= a == "NAME"     ? kXforwardName
+                      : a == "ADDR"   ? kXforwardAddr
+                      : a == "PORT"   ? kXforwardPort
+                      : a == "PROTO"  ? kXforwardProto
+                      : a == "HELO"   ? kXforwardHelo
+                      : a == "IDENT"  ? kXforwardIdent
+                      : a == "SOURCE" ? kXforwardSource
+                                      : 0;
+      }
     } else if (key == "auth") {
       f.auth = true;
       for (size_t w = 1; w < words.size(); ++w) {

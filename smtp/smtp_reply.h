@@ -38,7 +38,10 @@ struct Features {
   bool smtputf8 = false;
   bool auth = false;
   std::string auth_mechanisms;  // "PLAIN LOGIN", space separated
+  int xforward = 0;             // attributes after XFORWARD: kXforward* bits
 };
+inline constexpr int kXforwardName = 1, kXforwardAddr = 2, kXforwardPort = 4, kXforwardProto = 8,
+                     kXforwardHelo = 16, kXforwardIdent = 32, kXforwardSource = 64;
 Features parse_ehlo(const Reply& reply);
 
 // RFC 3461 xtext: '+', '=' and bytes outside 33..126 as "+XX".

@@ -60,7 +60,7 @@ std::string encode_prop(const Session& s) {
   const Features& f = s.features;
   int bits = (f.esmtp ? 1 : 0) | (f.pipelining ? 2 : 0) | (f.size ? 4 : 0) |
              (f.eightbitmime ? 8 : 0) | (f.dsn ? 16 : 0) | (f.starttls ? 32 : 0) |
-             (f.smtputf8 ? 64 : 0) | (f.auth ? 128 : 0);
+             (f.smtputf8 ? 64 : 0) | (f.auth ? 128 : 0) | (f.xforward << 8);
   char times[64];
   std::snprintf(times, sizeof times, "%.6f", s.connected_at);
   return t.hostname + ";" + t.address + ";" + std::to_string(t.port) + ";" +
@@ -98,6 +98,7 @@ std::optional<SharedProp> decode_prop(const std::string& prop) {
     p.features.starttls = bits & 32;
     p.features.smtputf8 = bits & 64;
     p.features.auth = bits & 128;
+    p.features.xforward = (bits >> 8) & 0x7f;
     p.features.size_limit = std::stoll(f[5]);
     p.connected_at = std::stod(f[6]);
     p.use_count = std::stol(f[7]);

@@ -35,6 +35,8 @@ Settings load_settings(const conf::Config& config, Protocol protocol) {
   s.timeouts.quit = t("quit_timeout");
   s.timeouts.rset = t("rset_timeout");
   s.timeouts.starttls = t("starttls_timeout");
+  s.timeouts.xforward = t("xforward_timeout");
+  s.send_xforward = config.get_bool(p + "send_xforward_command");
   s.helo_name = config.get(p + (lmtp ? "lhlo_name" : "helo_name"));
   s.bind_address = config.get(p + "bind_address");
   s.bind_address6 = config.get(p + "bind_address6");

@@ -18,7 +18,7 @@ enum class Protocol { kSmtp, kLmtp };
 
 struct Timeouts {
   std::chrono::seconds connect{30}, helo{300}, mail{300}, rcpt{300}, data_init{120}, data_xfer{180},
-      data_done{600}, quit{300}, rset{20}, starttls{300};
+      data_done{600}, quit{300}, rset{20}, starttls{300}, xforward{300};
 };
 
 struct Settings {
@@ -45,6 +45,7 @@ struct Settings {
   long reuse_count_limit = 0;
   std::chrono::seconds reuse_time_limit{300};
   bool sasl_auth_enable = false;
+  bool send_xforward = false;  // smtp_send_xforward_command
   std::string myhostname;
 };
 

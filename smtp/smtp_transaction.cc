@@ -1,6 +1,7 @@
 #include "smtp/smtp_transaction.h"
 
 #include "libmail/bounce_notice.h"
+#include "libmail/queue_file.h"
 
 namespace smtp {
 namespace {
@@ -24,7 +25,7 @@ std::string mail_command(const mail::DeliveryRequest& request, const Features& f
   std::string cmd = "MAIL FROM:<" + request.sender + ">";
   if (features.size && request.data_size > 0) cmd += " SIZE=" + std::to_string(request.data_size);
   if (features.eightbitmime && request.encoding == "8bit") cmd += " BODY=8BITMIME";
-  if (features.smtputf8 && request.smtputf8 != 0) cmd += " SMTPUTF8";
+  if (features.smtputf8 && (request.smtputf8 & mail::kSmtputf8Requested)) cmd += " SMTPUTF8";
   if (features.dsn) {
     if (request.dsn_ret & mail::kDsnRetFull)
       cmd += " RET=FULL";
@@ -33,6 +34,38 @@ std::string mail_command(const mail::DeliveryRequest& request, const Features& f
     if (!request.dsn_envid.empty()) cmd += " ENVID=" + xtext(request.dsn_envid);
   }
   return cmd;
+}
+
+std::vector<std::string> xforward_commands(const mail::DeliveryRequest& request, int announced) {
+  auto known = [](const std::string& v) { return !v.empty() && v != "unknown"; };
+  std::string source = request.rewrite_context == "local"    ? "LOCAL"
+                       : request.rewrite_context == "remote" ? "REMOTE"
+                                                             : "";
+  std::string addr = request.log_client_addr;
+  if (addr.find(':') != std::string::npos) addr = "IPV6:" + addr;
+  struct Item {
+    int bit;
+    const char* name;
+    std::string value;
+  };
+  // Two commands, as Postfix 3.7.11 sends them: the client, then the rest.
+  const std::vector<std::vector<Item>> groups = {
+      {{kXforwardName, "NAME", request.log_client_name},
+       {kXforwardAddr, "ADDR", addr},
+       {kXforwardPort, "PORT", request.log_client_port}},
+      {{kXforwardProto, "PROTO", request.log_protocol_name},
+       {kXforwardHelo, "HELO", request.log_helo_name},
+       {kXforwardIdent, "IDENT", request.log_ident},
+       {kXforwardSource, "SOURCE", source}}};
+  std::vector<std::string> out;
+  for (const auto& group : groups) {
+    std::string cmd;
+    for (const auto& item : group)
+      if ((announced & item.bit) && known(item.value))
+        cmd += std::string(" ") + item.name + "=" + xtext(item.value);
+    if (!cmd.empty()) out.push_back("XFORWARD" + cmd);
+  }
+  return out;
 }
 
 std::string rcpt_command(const mail::DeliveryRecipient& rcpt, const Features& features) {
@@ -79,15 +112,16 @@ TransactionResult run_transaction(Session& session, const Settings& settings,
     return result;
   }
 
-  // Mail that needs SMTPUTF8 (a non-ASCII address) cannot go to a server
-  // without it.
-  if (request.smtputf8 != 0 && !features.smtputf8) {
+  // Mail whose client asked for SMTPUTF8 cannot go to a server without it
+  // when a header or an envelope address is not ASCII; otherwise it goes
+  // as it is (Postfix 3.7: mail that did not ask is never refused here).
+  if ((request.smtputf8 & mail::kSmtputf8Requested) && !features.smtputf8) {
     auto non_ascii = [](std::string_view text) {
       for (unsigned char c : text)
         if (c >= 0x80) return true;
       return false;
     };
-    bool needed = non_ascii(request.sender);
+    bool needed = (request.smtputf8 & mail::kSmtputf8Header) || non_ascii(request.sender);
     for (const auto* r : recipients) needed = needed || non_ascii(r->address);
     if (needed) {
       Failure f;
@@ -96,6 +130,21 @@ TransactionResult run_transaction(Session& session, const Settings& settings,
       f.text = "SMTPUTF8 is required, but was not offered by host " + session.namaddr();
       fail_open(result, open, f);
       return result;
+    }
+  }
+
+  // XFORWARD before MAIL, one command at a time.
+  if (settings.send_xforward && features.xforward) {
+    for (const auto& cmd : xforward_commands(request, features.xforward)) {
+      if (auto s = session.send(cmd, t.xforward); !s) return lost(s.error(), "sending XFORWARD");
+      auto r = session.read_reply(t.xforward);
+      if (!r) return lost(r.error(), "sending XFORWARD");
+      if (r->code / 100 != 2) {
+        fail_open(result, open, session.reply_failure(*r, "XFORWARD"));
+        result.transaction_failed = true;
+        session.reset();
+        return result;
+      }
     }
   }
 

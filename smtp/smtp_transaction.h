@@ -33,5 +33,10 @@ TransactionResult run_transaction(Session& session, const Settings& settings,
 // the server announced (exposed for tests).
 std::string mail_command(const mail::DeliveryRequest& request, const Features& features);
 std::string rcpt_command(const mail::DeliveryRecipient& rcpt, const Features& features);
+// smtp_send_xforward_command: "XFORWARD NAME=.. ADDR=.. PORT=.." and
+// "XFORWARD PROTO=.. HELO=.. IDENT=.. SOURCE=.." from the request's log_*
+// attributes, only what the server announced and what is known (not
+// empty, not "unknown"); none when nothing is left.
+std::vector<std::string> xforward_commands(const mail::DeliveryRequest& request, int announced);
 
 }  // namespace smtp

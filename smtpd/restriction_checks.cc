@@ -462,7 +462,9 @@ CheckStatus RestrictionEngine::check_policy_service(CheckContext& c, const std::
   mail::PolicyAttrs attrs = {
       {"request", "smtpd_access_policy"},
       {"protocol_state", c.where},
-      {"protocol_name", esmtp_ ? "ESMTP" : "SMTP"},
+      {"protocol_name", !c.session.xclient_protocol.empty() ? c.session.xclient_protocol
+                        : esmtp_                            ? "ESMTP"
+                                                            : "SMTP"},
       {"client_address", s.client.addr},
       {"client_name", s.client.name},
       {"client_port", s.client.port},

@@ -117,7 +117,11 @@ std::string whatsup_line(const Session& session, std::string_view whatsup, std::
   out += ";";
   if (session.sender) out += " from=<" + *session.sender + ">";
   if (recipient) out += " to=<" + *recipient + ">";
-  out += esmtp ? " proto=ESMTP" : " proto=SMTP";
+  // XCLIENT PROTO= names the protocol outright.
+  if (!session.xclient_protocol.empty())
+    out += " proto=" + session.xclient_protocol;
+  else
+    out += esmtp ? " proto=ESMTP" : " proto=SMTP";
   if (session.helo_name) out += " helo=<" + *session.helo_name + ">";
   return out;
 }

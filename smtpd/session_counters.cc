@@ -21,7 +21,8 @@ std::string SessionCounters::summary() const {
     out += " ";
     out += name;
     out += "=" + std::to_string(good);
-    if (good != all) out += "/" + std::to_string(all);
+    // "commands=0/0" for a session without commands (observed).
+    if (good != all || all == 0) out += "/" + std::to_string(all);
   };
   for (size_t i = 0; i < kNames.size(); ++i) {
     if (total_[i] == 0) continue;

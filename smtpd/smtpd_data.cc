@@ -48,7 +48,7 @@ void Engine::put_headers_on_top() {
     info.auth_sender = session_.sasl_username;
   info.myhostname = set_.myhostname;
   info.mail_name = set_.mail_name;
-  info.protocol = session_.protocol();
+  info.protocol = session_.received_protocol();
   info.queue_id = session_.queue_id;
   if (session_.recipients.size() == 1) info.single_recipient = session_.recipients.front();
   info.date = mail::mail_date(std::time(nullptr));
@@ -57,6 +57,8 @@ void Engine::put_headers_on_top() {
 }
 
 Engine::Result Engine::data(const std::string& args) {
+  // Content sent before our 354 (checked here: afterwards it is consumed).
+  check_pipelining_after("DATA");
   if (!args.empty()) {
     reply("501 5.5.4 Syntax: DATA");
     return Result::kError;
@@ -127,12 +129,21 @@ Engine::Result Engine::data(const std::string& args) {
     put_line(text, false);
     continuing = false;
     line_start_after_crlf = crlf;
+    if (!crlf) bare_lf_seen_ = true;
   }
   in_data_ = false;
   session_.last_command = "END-OF-MESSAGE";
-  Result r = finish_message("250 2.0.0 Ok: queued as ");
+  Result r = reject_bare_lf_ && bare_lf_seen_ ? refuse_bare_newline("END-OF-MESSAGE")
+                                              : finish_message("250 2.0.0 Ok: queued as ");
   session_.last_command = "DATA";
   return r;
+}
+
+Engine::Result Engine::refuse_bare_newline(const std::string& stage) {
+  log_reject_text(stage, "bare <LF> received");
+  reply(bare_newline_reply());
+  abort_transaction();
+  return Result::kError;
 }
 
 Engine::Result Engine::finish_message(const std::string& ok_prefix) {
@@ -241,7 +252,10 @@ Engine::Result Engine::bdat(const std::string& args) {
       bdat_line_.append(block, pos, end - pos);
       pos = nl == std::string::npos ? block.size() : nl + 1;
       if (nl != std::string::npos) {
-        if (!bdat_line_.empty() && bdat_line_.back() == '\r') bdat_line_.pop_back();
+        if (!bdat_line_.empty() && bdat_line_.back() == '\r')
+          bdat_line_.pop_back();
+        else
+          bare_lf_seen_ = true;
         while (bdat_line_.size() > set_.line_length_limit) {
           put_line(std::string_view(bdat_line_).substr(0, set_.line_length_limit), true);
           bdat_line_.erase(0, set_.line_length_limit);
@@ -270,6 +284,15 @@ Engine::Result Engine::bdat(const std::string& args) {
   if (bdat_failed_) {
     reply("503 5.5.1 Error: previous BDAT failed");
     if (last) abort_transaction();
+    return Result::kError;
+  }
+  if (reject_bare_lf_ && bare_lf_seen_) {
+    // A chunk with a bare LF fails the transaction; later chunks are
+    // discarded until LAST.
+    if (last) return refuse_bare_newline("END-OF-MESSAGE");
+    log_reject_text("BDAT content", "bare <LF> received");
+    reply(bare_newline_reply());
+    bdat_failed_ = true;
     return Result::kError;
   }
   if (!last) {

@@ -13,9 +13,13 @@ namespace smtpd {
 namespace rec = mail::rec;
 
 void Engine::log_reject(const std::string& stage, const SmtpReply& r) {
+  log_reject_text(stage, r.line());
+}
+
+void Engine::log_reject_text(const std::string& stage, const std::string& text) {
   std::string qid = session_.queue_id.empty() ? "NOQUEUE" : session_.queue_id;
   std::string line =
-      qid + ": reject: " + stage + " from " + session_.client.namaddr() + ": " + r.line() + ";";
+      qid + ": reject: " + stage + " from " + session_.client.namaddr() + ": " + text + ";";
   if (session_.sender) line += " from=<" + *session_.sender + ">";
   if (!session_.recipient.empty()) line += " to=<" + session_.recipient + ">";
   line += " proto=" + session_.protocol();
@@ -36,6 +40,7 @@ void Engine::abort_transaction() {
   bdat_failed_ = false;
   bdat_total_ = 0;
   in_data_ = false;
+  bare_lf_seen_ = false;
 }
 
 Engine::Result Engine::mail(const std::string& args) {
@@ -150,7 +155,8 @@ bool Engine::open_cleanup() {
   auto c =
       mail::CleanupClient::open(mail::service_path("public", set_.cleanup_service),
                                 set_.cleanup_flags | (session_.hold ? mail::kCleanupFlagHold : 0) |
-                                    (session_.discard ? mail::kCleanupFlagDiscard : 0),
+                                    (session_.discard ? mail::kCleanupFlagDiscard : 0) |
+                                    (session_.smtputf8 ? mail::kCleanupFlagSmtputf8 : 0),
                                 set_.ipc_timeout);
   if (!c) {
     util::msg_warn("connect to cleanup service: " + c.error().message);
@@ -163,10 +169,23 @@ bool Engine::open_cleanup() {
   if (!session_.sasl_method.empty())
     log += ", sasl_method=" + session_.sasl_method + ", sasl_username=" + session_.sasl_username;
   if (!session_.sasl_sender.empty()) log += ", sasl_sender=" + session_.sasl_sender;
+  const Session::Forwarded& fwd = session_.forward;
+  if (!fwd.ident.empty()) log += ", orig_queue_id=" + fwd.ident;
+  // What the log_* attributes say: the forwarded client when XFORWARD gave one.
+  ClientInfo origin = cl;
+  std::string origin_helo = session_.helo_name.value_or("");
+  std::string origin_proto = session_.protocol();
+  if (fwd.given) {
+    origin.name = fwd.name.empty() ? "unknown" : fwd.name;
+    origin.addr = fwd.addr.empty() ? "unknown" : fwd.addr;
+    origin.port = fwd.port.empty() ? "unknown" : fwd.port;
+    origin_helo = fwd.helo;
+    origin_proto = fwd.proto.empty() ? "unknown" : fwd.proto;
+    if (!fwd.name.empty() || !fwd.addr.empty()) log += ", orig_client=" + origin.namaddr();
+  }
   util::msg_info(log);
 
-  bool local =
-      set_.local_rewrite_all || (set_.local_rewrite_interfaces && cl.addr == cl.server_addr);
+  bool local = fwd.source.empty() ? local_rewrite_client_ : fwd.source == "LOCAL";
   bool ok = true;
   auto put = [&](char type, const std::string& payload) {
     if (ok && !cleanup_->write_record(type, payload)) ok = false;
@@ -175,7 +194,7 @@ bool Engine::open_cleanup() {
     put(rec::kAttr, name + "=" + value);
   };
   put(rec::kTime, std::to_string(arrival_sec_) + " " + std::to_string(arrival_usec_));
-  attr("log_ident", session_.queue_id);
+  attr("log_ident", fwd.ident.empty() ? session_.queue_id : fwd.ident);
   attr("rewrite_context", local ? "local" : "remote");
   if (!session_.dsn_envid.empty()) attr("envelope_id", session_.dsn_envid);
   if (session_.dsn_ret) attr("ret_flags", std::to_string(session_.dsn_ret));
@@ -188,12 +207,12 @@ bool Engine::open_cleanup() {
   if (session_.body_type == "8BITMIME") attr("encoding", "8bit");
   if (session_.body_type == "7BIT") attr("encoding", "7bit");
   std::string helo = session_.helo_name.value_or("");
-  attr("log_client_name", cl.name);
-  attr("log_client_address", cl.addr);
-  attr("log_client_port", cl.port);
-  attr("log_message_origin", cl.namaddr());
-  if (!helo.empty()) attr("log_helo_name", helo);
-  attr("log_protocol_name", session_.protocol());
+  attr("log_client_name", origin.name);
+  attr("log_client_address", origin.addr);
+  attr("log_client_port", origin.port);
+  attr("log_message_origin", origin.namaddr());
+  if (!origin_helo.empty()) attr("log_helo_name", origin_helo);
+  attr("log_protocol_name", origin_proto);
   attr("client_name", cl.name);
   attr("reverse_client_name", cl.reverse_name);
   attr("client_address", cl.addr);

@@ -1,6 +1,7 @@
 #include "smtpd/smtpd_service.h"
 
 #include <memory>
+#include <optional>
 
 #include "libmail/single_server.h"
 #include "libutil/log.h"
@@ -14,6 +15,7 @@ void run(int argc, char** argv) {
   std::unique_ptr<SmtpdTls> tls;
   std::unique_ptr<SaslServer> sasl;
   std::unique_ptr<AnvilLimits> anvil;
+  std::optional<ClientLists> lists;
   mail::ServerHooks hooks;
   hooks.pre_jail = [&](mail::Daemon& daemon) {
     settings = read_settings(daemon.config, daemon.ipc_timeout);
@@ -27,6 +29,7 @@ void run(int argc, char** argv) {
     if (!s) util::msg_fatal(s.error().message);
     sasl = std::move(*s);
     anvil = AnvilLimits::create(daemon.config);
+    lists.emplace(ClientLists::open(daemon.config));
   };
   mail::single_server_main(
       argc, argv, "smtpd",
@@ -38,6 +41,7 @@ void run(int argc, char** argv) {
         services.tls = tls.get();
         services.sasl = sasl.get();
         services.anvil = anvil.get();
+        services.lists = lists ? &*lists : nullptr;
         Engine engine(client, services, daemon.options.service_name);
         engine.run();
       },

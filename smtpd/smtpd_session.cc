@@ -10,6 +10,7 @@
 #include "libutil/log.h"
 #include "smtpd/client_lookup.h"
 #include "smtpd/smtpd_command.h"
+#include "smtpd/xclient_attrs.h"
 
 namespace smtpd {
 
@@ -72,9 +73,25 @@ bool Engine::tls_required_now() const {
   return svc_.tls && svc_.tls->required() && !session_.tls_active;
 }
 
+std::string Engine::bare_newline_reply() const {
+  return std::to_string(set_.bare_newline_reject_code) + " 5.5.2 " + set_.myhostname +
+         " Error: bare <LF> received";
+}
+
+void Engine::decide_bare_newline() {
+  reject_bare_lf_ = set_.forbid_bare_newline == Settings::BareNewline::kReject &&
+                    !(svc_.lists && svc_.lists->bare_newline_excluded(session_.client));
+}
+
 bool Engine::greet() {
   lookup_client(stream_.fd(), set_.peername_lookup, session_.client);
   util::msg_info("connect from " + session_.client.namaddr());
+  decide_bare_newline();
+  xclient_allowed_ = svc_.lists && svc_.lists->xclient_allowed(session_.client);
+  xforward_allowed_ = svc_.lists && svc_.lists->xforward_allowed(session_.client);
+  local_rewrite_client_ =
+      set_.local_rewrite_all ||
+      (set_.local_rewrite_interfaces && session_.client.addr == session_.client.server_addr);
   stream_.set_timeout(set_.timeout);
   if (svc_.tls && svc_.tls->wrapper_mode()) {
     if (auto r = svc_.tls->start(stream_, session_); !r) {
@@ -98,6 +115,7 @@ bool Engine::greet() {
     // every later envelope command; the client still gets its banner.
     if (auto r = svc_.restrictions->on_connect(session_)) connect_reject_ = *r;
   }
+  check_pipelining_at_connect();
   return reply("220 " + set_.banner);
 }
 
@@ -110,11 +128,16 @@ void Engine::run() {
       break;
     }
     flush();
+    if (auto w = wait_for_command(); !w) {
+      log_end(w.error());
+      break;
+    }
     auto line = stream_.read_line(set_.line_length_limit);
     if (!line) {
       log_end(line.error());
       break;
     }
+    command_consumed(*line);
     if (line->end == util::LineEnd::kEof) {
       log_end(util::Error{"eof", 0, util::ErrorKind::kEof});
       break;
@@ -129,10 +152,23 @@ void Engine::run() {
         break;
       }
     }
-    if (!text.empty() && text.back() == '\r') text.pop_back();
+    bool crlf = !text.empty() && text.back() == '\r';
+    if (crlf) text.pop_back();
+    if (reject_bare_lf_ && line->end == util::LineEnd::kNewline && !crlf) {
+      // The command is not run or counted; the session ends (as Postfix).
+      log_reject_text(where(), "bare <LF> received");
+      reply(bare_newline_reply());
+      break;
+    }
     CommandLine cmd = split_command(text);
     Result r = dispatch(cmd.verb, cmd.args, text);
     if (r == Result::kError) ++session_.error_count;
+    // DATA checks for itself before its content is read; BDAT carries data.
+    // Commands that read more input leave the copy stale.
+    if (cmd.verb == "DATA" || cmd.verb == "BDAT" || cmd.verb == "AUTH" || cmd.verb == "STARTTLS")
+      early_input_.clear();
+    if (session_.last_command != "UNKNOWN" && cmd.verb != "DATA" && cmd.verb != "BDAT" && !hangup_)
+      check_pipelining_after(cmd.verb);
   }
   flush();
   abort_transaction();
@@ -194,8 +230,10 @@ Engine::Result Engine::dispatch(const std::string& verb, const std::string& args
   Result r = Result::kOk;
   if (verb == "HELO" || verb == "EHLO") {
     r = helo(args, verb == "EHLO");
-  } else if (verb == "XCLIENT" || verb == "XFORWARD") {
-    r = xclient();
+  } else if (verb == "XCLIENT") {
+    r = xclient(args);
+  } else if (verb == "XFORWARD") {
+    r = xforward(args);
   } else if (verb == "STARTTLS") {
     r = starttls(args);
   } else if (verb == "AUTH") {
@@ -220,7 +258,7 @@ Engine::Result Engine::dispatch(const std::string& verb, const std::string& args
     reply("221 2.0.0 Bye");
     quit_ = true;
   }
-  counters_.count(verb, r != Result::kError);
+  counters_.count(verb, r != Result::kError && r != Result::kRestarted);
   return r;
 }
 
@@ -258,6 +296,8 @@ Engine::Result Engine::helo(const std::string& args, bool esmtp) {
       if (set_.broken_sasl_auth_clients) lines.push_back("AUTH=" + mechs);
     }
   }
+  if (xclient_allowed_) lines.push_back(std::string(kXclientEhlo));
+  if (xforward_allowed_) lines.push_back(std::string(kXforwardEhlo));
   lines.push_back("ENHANCEDSTATUSCODES");
   lines.push_back("8BITMIME");
   lines.push_back("DSN");
@@ -269,15 +309,6 @@ Engine::Result Engine::helo(const std::string& args, bool esmtp) {
            (i + 1 < lines.size() ? "\r\n" : "");
   reply(out);
   return Result::kOk;
-}
-
-Engine::Result Engine::xclient() {
-  if (in_transaction()) {
-    reply("503 5.5.1 Error: MAIL transaction in progress");
-    return Result::kError;
-  }
-  reply("550 5.7.0 Error: insufficient authorization");
-  return Result::kError;
 }
 
 Engine::Result Engine::starttls(const std::string& args) {

@@ -20,6 +20,7 @@
 #include "libmail/cleanup_client.h"
 #include "libutil/stream.h"
 #include "smtpd/anvil_limits.h"
+#include "smtpd/client_lists.h"
 #include "smtpd/restrictions.h"
 #include "smtpd/sasl_server.h"
 #include "smtpd/session_counters.h"
@@ -37,6 +38,7 @@ struct Services {
   SmtpdTls* tls = nullptr;
   SaslServer* sasl = nullptr;
   AnvilLimits* anvil = nullptr;
+  const ClientLists* lists = nullptr;
 };
 
 class Engine {
@@ -46,7 +48,9 @@ class Engine {
   void run();
 
  private:
-  enum class Result { kOk, kError, kNotCounted };  // kNotCounted: 452 too many rcpts etc.
+  // kNotCounted: 452 too many rcpts etc.; kRestarted: XCLIENT succeeded,
+  // which Postfix's summary shows as not ok though it is no error.
+  enum class Result { kOk, kError, kNotCounted, kRestarted };
 
   // Sends a reply line (with the soft-limit delay). Returns false on I/O error.
   bool reply(const std::string& line);
@@ -69,16 +73,36 @@ class Engine {
   Result rset(const std::string& args);
   Result vrfy(const std::string& args);
   Result etrn(const std::string& args);
-  Result xclient();
+  Result xclient(const std::string& args);   // smtpd_xclient.cc
+  Result xforward(const std::string& args);  // smtpd_xclient.cc
 
   // Transaction helpers (smtpd_envelope.cc / smtpd_data.cc).
   bool open_cleanup();
   void abort_transaction();
   void log_reject(const std::string& stage, const SmtpReply& r);
+  void log_reject_text(const std::string& stage, const std::string& text);
+  // smtpd_forbid_bare_newline = reject: the reply, and whether it applies
+  // to this client (decided at connect and again after XCLIENT).
+  std::string bare_newline_reply() const;
+  void decide_bare_newline();
+  // "improper command pipelining after CMD from CLIENT: TEXT", once per
+  // session, when the client sent more than it may before our reply
+  // (smtpd_pipelining.cc).
+  void check_pipelining_after(const std::string& verb);
+  void check_pipelining_at_connect();
+  void log_improper_pipelining(const std::string& after, std::string_view pending);
+  // Before reading a command with nothing buffered: wait for input (within
+  // smtpd_timeout) and keep a copy of what the read will take in
+  // (early_input_); after it, forget the bytes the command used.
+  util::Result<void> wait_for_command();
+  void command_consumed(const util::Line& line);
   // Message content: one line (or piece, when `partial`) to cleanup.
   void put_line(std::string_view text, bool partial);
   void put_headers_on_top();
   Result finish_message(const std::string& ok_prefix);
+  // Message content had a bare LF under smtpd_forbid_bare_newline = reject:
+  // log, refuse and end the transaction (the session goes on).
+  Result refuse_bare_newline(const std::string& stage);
   bool in_transaction() const { return session_.sender.has_value(); }
   bool helo_ok() const { return session_.helo_name.has_value(); }
   bool tls_required_now() const;
@@ -104,6 +128,19 @@ class Engine {
   bool bdat_failed_ = false;  // the transaction failed: discard further chunks
   long long bdat_total_ = 0;
   bool in_data_ = false;
+  bool local_rewrite_client_ = false;  // local_header_rewrite_clients, decided at connect
+  bool reject_bare_lf_ = false;        // smtpd_forbid_bare_newline = reject applies
+  bool pipelining_logged_ = false;
+  // smtpd_authorized_xclient_hosts / _xforward_hosts, matched at connect;
+  // XCLIENT matches its own list again against the client it names
+  // (observed: the claimed client may not XCLIENT unless listed, but
+  // XFORWARD stays allowed).
+  bool xclient_allowed_ = false;
+  bool xforward_allowed_ = false;
+  // A copy of the stream's unread input (peeked from the socket), valid
+  // while it is not empty; the stream itself does not show its buffer.
+  std::string early_input_;
+  bool bare_lf_seen_ = false;  // message content had a line ending in bare LF
 };
 
 }  // namespace smtpd

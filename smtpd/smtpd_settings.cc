@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "libmail/cleanup_client.h"
+#include "libutil/log.h"
 
 namespace smtpd {
 
@@ -55,6 +56,24 @@ Settings read_settings(const conf::Config& c, std::chrono::seconds ipc_timeout) 
     if (option == "no_milters") flags &= ~mail::kCleanupFlagMilter;
   }
   s.cleanup_flags = flags;
+  std::string bare;
+  for (char ch : c.get("smtpd_forbid_bare_newline"))
+    bare += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (bare == "no") {
+    s.forbid_bare_newline = Settings::BareNewline::kNo;
+  } else if (bare == "yes" || bare == "normalize") {
+    s.forbid_bare_newline = Settings::BareNewline::kNormalize;
+  } else if (bare == "reject") {
+    s.forbid_bare_newline = Settings::BareNewline::kReject;
+  } else {
+    util::msg_fatal("bad parameter value: 'smtpd_forbid_bare_newline = " +
+                    c.get("smtpd_forbid_bare_newline") + "'");
+  }
+  long code = c.get_int("smtpd_forbid_bare_newline_reject_code");
+  if (code < 500)
+    util::msg_fatal("invalid smtpd_forbid_bare_newline_reject_code parameter value " +
+                    std::to_string(code) + " < 500");
+  s.bare_newline_reject_code = static_cast<int>(code);
   return s;
 }
 

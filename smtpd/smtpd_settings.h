@@ -40,6 +40,11 @@ struct Settings {
   std::string cleanup_service = "cleanup";
   std::chrono::seconds ipc_timeout{3600};
   int cleanup_flags = 0;
+  // smtpd_forbid_bare_newline: kNormalize ("normalize", "yes") only asks
+  // for <CR><LF>.<CR><LF>, which we always do; kReject refuses bare LF.
+  enum class BareNewline { kNo, kNormalize, kReject };
+  BareNewline forbid_bare_newline = BareNewline::kNo;
+  int bare_newline_reject_code = 550;  // smtpd_forbid_bare_newline_reject_code
 };
 
 Settings read_settings(const conf::Config& config, std::chrono::seconds ipc_timeout);

@@ -53,9 +53,28 @@ struct Session {
   // "SMTP", "ESMTP" (+ "S" with TLS, + "A" when authenticated): Received
   // header "with" and log "proto=".
   std::string protocol() const {
+    if (!xclient_protocol.empty()) return xclient_protocol;
     if (!esmtp) return "SMTP";
     return std::string("ESMTP") + (tls_active ? "S" : "") + (sasl_username.empty() ? "" : "A");
   }
+
+  // The Received: header's "with" word: as protocol(), but a login given
+  // by XCLIENT still adds "A" to XCLIENT's protocol name (observed).
+  std::string received_protocol() const {
+    if (!xclient_protocol.empty() && !sasl_username.empty()) return xclient_protocol + "A";
+    return protocol();
+  }
+  // XCLIENT PROTO= ("SMTP"/"ESMTP"): the protocol name, literally, for the
+  // rest of the session (a later HELO/EHLO does not change it).
+  std::string xclient_protocol;
+
+  // XFORWARD: the original client of the next message, as a trusted
+  // content filter tells it (cleared with the transaction). Only the
+  // log_* attributes and the "client=" log line use it.
+  struct Forwarded {
+    bool given = false;
+    std::string name, addr, port, proto, helo, ident, source;
+  } forward;
 
   // STARTTLS (set by the protocol engine after smtpd_tls.h's start succeeds)
   bool tls_active = false;
@@ -117,6 +136,7 @@ struct Session {
     hold_reason.clear();
     discard = false;
     discard_reason.clear();
+    forward = Forwarded{};
   }
 };
 

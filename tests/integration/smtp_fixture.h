@@ -114,7 +114,8 @@ class ScriptedServer {
       std::string reply;
       if (verb == "EHLO") {
         reply = "250-scripted.example\r\n" + ehlo_extra_ + "250 8BITMIME\r\n";
-      } else if (verb == "HELO" || verb == "MAIL" || verb == "RSET" || verb == "NOOP") {
+      } else if (verb == "HELO" || verb == "MAIL" || verb == "RSET" || verb == "NOOP" ||
+                 verb == "XFOR") {
         reply = "250 2.0.0 Ok\r\n";
       } else if (verb == "RCPT") {
         auto lt = cmd.find('<'), gt = cmd.find('>');

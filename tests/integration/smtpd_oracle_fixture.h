@@ -76,6 +76,8 @@ class PostfixOracle {
   const std::string& why() const { return why_; }
   int port() const { return port_; }
   std::string log() const { return dir_.read("maillog"); }
+  // The instance's configuration directory (main.cf; queue/ below it).
+  const std::string& path() const { return dir_.path(); }
 
  private:
   test::TempDir dir_;

@@ -574,3 +574,42 @@ TEST_CASE("a late flags record holds or discards the message and is not written 
   CHECK_FALSE(other.hold);
   CHECK_FALSE(other.discard);
 }
+
+TEST_CASE("the size record's SMTPUTF8 field: requested 1, non-ASCII header 2, sender 4",
+          "[cleanup]") {
+  // As Postfix 3.7.11 recorded them (postcat -v, message_size field 6): a
+  // non-ASCII recipient alone or body text sets nothing.
+  auto tables = local_tables();
+  auto run = [&](const std::string& sender, const std::string& header, int flags,
+                 bool enable = true, const std::string& context = "remote") {
+    std::vector<mail::Record> in{{mail::rec::kTime, "1795426125 0", 0},
+                                 {mail::rec::kAttr, "rewrite_context=" + context, 0},
+                                 {mail::rec::kFrom, sender, 0},
+                                 {mail::rec::kRcpt, "r\xc3\xb6@mx.example.test", 0},
+                                 {mail::rec::kMessage, "", 0},
+                                 {mail::rec::kNorm, header, 0},
+                                 {mail::rec::kNorm, "", 0},
+                                 {mail::rec::kNorm, "body \xc3\xbc", 0},
+                                 {mail::rec::kExtract, "", 0},
+                                 {mail::rec::kEnd, "", 0}};
+    auto s = settings();
+    s.smtputf8_enable = enable;
+    auto out =
+        mail::cleanup_process(in, mail::kCleanupFlagMask | flags, "ABC", 1795426125, 0, s, tables);
+    REQUIRE(out.status == 0);
+    auto file = mail::parse_queue_file(mail::build_queue_file(out.message));
+    REQUIRE(file);
+    auto size = file->size();
+    REQUIRE(size);
+    return size->smtputf8;
+  };
+  CHECK(run("a@example.test", "Subject: x", 0) == 0);
+  CHECK(run("a@example.test", "Subject: x", mail::kCleanupFlagSmtputf8) == 1);
+  CHECK(run("a@example.test", "Subject: \xc3\xbc", 0) == 2);
+  CHECK(run("\xc3\xa4@example.test", "Subject: x", 0) == 4);
+  CHECK(run("\xc3\xa4@example.test", "Subject: \xc3\xbc", mail::kCleanupFlagSmtputf8) == 7);
+  // The From: header cleanup adds for local mail is not looked at.
+  CHECK(run("\xc3\xa4@example.test", "Subject: x", 0, true, "local") == 4);
+  // smtputf8_enable = no: nothing is recorded.
+  CHECK(run("\xc3\xa4@example.test", "Subject: \xc3\xbc", mail::kCleanupFlagSmtputf8, false) == 0);
+}

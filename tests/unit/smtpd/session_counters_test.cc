@@ -18,7 +18,7 @@ TEST_CASE("the disconnect summary lists commands in Postfix's order with OK/TOTA
   c.count("FOOBAR", false);
   CHECK(c.summary() == " ehlo=1 mail=1 rcpt=1/2 quit=1 unknown=0/1 commands=4/6");
   SessionCounters empty;
-  CHECK(empty.summary() == " commands=0");
+  CHECK(empty.summary() == " commands=0/0");  // as Postfix 3.7.11 logs it
 }
 
 TEST_CASE("the Received header has Postfix's shape with one and with more recipients", "[smtpd]") {
