@@ -73,7 +73,13 @@ bool Engine::tls_required_now() const {
 }
 
 bool Engine::greet() {
-  lookup_client(stream_.fd(), set_.peername_lookup, session_.client);
+  if (svc_.stand_alone) {
+    // Postfix's name for the local user on stdin, in logs and Received:.
+    session_.client.name = session_.client.reverse_name = "localhost";
+    session_.client.addr = "127.0.0.1";
+  } else {
+    lookup_client(stream_.fd(), set_.peername_lookup, session_.client);
+  }
   util::msg_info("connect from " + session_.client.namaddr());
   stream_.set_timeout(set_.timeout);
   if (svc_.tls && svc_.tls->wrapper_mode()) {
@@ -424,6 +430,11 @@ Engine::Result Engine::etrn(const std::string& args) {
   }
   if (in_transaction()) {
     reply("503 Error: MAIL transaction in progress");
+    return Result::kError;
+  }
+  if (svc_.stand_alone) {
+    util::msg_warn("do not use ETRN in \"sendmail -bs\" mode");
+    reply("458 Unable to queue messages");
     return Result::kError;
   }
   std::string domain = args;
