@@ -2,9 +2,9 @@
 // lines with smtpd_timeout and line_length_limit, dispatches them to the
 // command groups (smtpd_session.cc: greeting, HELO/EHLO, STARTTLS, AUTH,
 // RSET/NOOP/QUIT/VRFY/ETRN/XCLIENT; smtpd_envelope.cc: MAIL, RCPT and the
-// cleanup connection; smtpd_data.cc: DATA, BDAT and queuing), counts errors
-// and commands, and logs as Postfix's smtpd does. smtpd_service.cc makes one
-// Engine per accepted connection.
+// mail stream; smtpd_data.cc: DATA, BDAT and queuing), counts errors and
+// commands, and logs as Postfix's smtpd does. smtpd_service.cc makes one
+// Engine per accepted connection, smtpd_stand_alone.cc one on stdin/stdout.
 // Easy to get wrong: every 4xx/5xx reply must pass through reply() so the
 // error counters, the soft-limit sleep and the hard limit work; the mail
 // stream (mail_queue.h) exists only between the first accepted RCPT and the
