@@ -238,6 +238,7 @@ Engine::Result Engine::helo(const std::string& args, bool esmtp) {
   abort_transaction();
   session_.helo_name = args;
   session_.esmtp = esmtp;
+  session_.ehlo_seen = session_.ehlo_seen || esmtp;
   if (svc_.restrictions) {
     svc_.restrictions->note_pipelining(session_, stream_.buffered() > 0);
     if (auto r = svc_.restrictions->on_helo(session_)) {
@@ -329,6 +330,7 @@ Engine::Result Engine::starttls(const std::string& args) {
   abort_transaction();
   session_.helo_name.reset();
   session_.esmtp = false;
+  session_.ehlo_seen = false;
   return Result::kOk;
 }
 

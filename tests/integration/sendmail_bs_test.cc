@@ -44,7 +44,8 @@ std::string crlf(const std::vector<std::string>& lines) {
 }
 
 // A session with two messages, a refused recipient, an overlong command
-// line and the commands stand-alone mode does not offer.
+// line, a HELO after EHLO (still "with ESMTP", as Postfix) and the commands
+// stand-alone mode does not offer.
 const std::string kSession = crlf({"EHLO me.example",
                                    "MAIL FROM:<alice@example.org>",
                                    "RCPT TO:<bob@remote.example>",
@@ -58,6 +59,7 @@ const std::string kSession = crlf({"EHLO me.example",
                                    "..dot",
                                    std::string(3000, 'x'),
                                    ".",
+                                   "HELO me.example",
                                    "MAIL FROM:<> BODY=8BITMIME",
                                    "RCPT TO:<a@b> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig@x",
                                    "DATA",
@@ -119,6 +121,7 @@ TEST_CASE("sendmail -bs speaks Postfix's dialogue and queues each message throug
             "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"
             "501 5.1.3 Bad recipient address syntax\r\n501 5.1.3 Bad recipient address syntax\r\n"
             "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued as ID\r\n"
+            "250 mx.example.test\r\n"
             "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
             "250 2.0.0 Ok: queued as ID\r\n"
             "252 2.0.0 root\r\n458 Unable to queue messages\r\n"
