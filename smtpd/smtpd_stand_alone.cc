@@ -3,12 +3,14 @@
 // stand-alone smtpd: the user is trusted (no client/HELO/sender/recipient
 // restrictions, no STARTTLS, AUTH, XCLIENT, ETRN), the client is called
 // localhost[127.0.0.1], and every message goes through postdrop into
-// maildrop/ (set-gid postdrop does the writing), never to cleanup.
+// maildrop/ (set-gid postdrop does the writing), never to cleanup. A
+// network client on stdin is refused (fatal), as Postfix refuses it.
 // Easy to get wrong: stdout is the SMTP channel, so nothing else may write
 // to it: logging goes to the mail log only. SIGCHLD may come ignored from
 // the invoking program; postdrop's status needs it back at the default.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,6 +18,7 @@
 #include "libmail/daemon_options.h"
 #include "libutil/fd.h"
 #include "libutil/log.h"
+#include "libutil/socket.h"
 #include "smtpd/smtpd_service.h"
 #include "smtpd/smtpd_session.h"
 
@@ -26,6 +29,14 @@ void run_stand_alone(int argc, char** argv) {
   // would reap postdrop behind our back and hide its exit status.
   ::signal(SIGCHLD, SIG_DFL);
   mail::Daemon daemon = mail::daemon_init(argc, argv, "smtpd");
+  // A user's smtpd trusts its client and skips every access policy, so it
+  // must not talk to the network (inetd and the like); as Postfix's.
+  if (auto peer = util::peer_address(0);
+      peer && (peer->family == AF_INET || peer->family == AF_INET6)) {
+    util::msg_error("incorrect SMTP server privileges: uid=" + std::to_string(::getuid()) +
+                    " euid=" + std::to_string(::geteuid()));
+    util::msg_fatal("the Postfix SMTP server must run with $mail_owner privileges");
+  }
   // chdir(queue_directory) and the log socket; no -c/-u here, so no chroot
   // and no mail_owner.
   mail::daemon_enter_jail(daemon);

@@ -11,11 +11,15 @@
 
 #include <algorithm>
 #include <catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "libutil/child_process.h"
+#include "libutil/socket.h"
+#include "libutil/stream.h"
 #include "tests/integration/pipeline_fixture.h"
 #include "tests/integration/sendmail_fixture.h"
 #include "tests/support/paths.h"
@@ -221,6 +225,32 @@ TEST_CASE("sendmail -bs queues nothing that was not acknowledged when input ends
   r = in.sendmail({"-bs"}, crlf({"HELO me", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "RSET",
                                  "MAIL FROM:<a@b>", "RCPT TO:<c@d>"}));
   CHECK(r.exit_status == 0);
+  CHECK(in.files().empty());
+}
+
+TEST_CASE("sendmail -bs refuses a network client on stdin, as Postfix's", "[submit][bs]") {
+  if (test::skip_unless_root("sendmail takes -C DIR from root only")) return;
+  Instance in;
+  auto listener = util::inet_listen("127.0.0.1:0", 1);
+  REQUIRE(listener);
+  auto port = util::local_port(listener->get());
+  REQUIRE(port);
+  auto client = util::inet_connect("127.0.0.1", std::to_string(*port), std::chrono::seconds(5));
+  REQUIRE(client);
+  auto conn = util::accept_with_timeout(listener->get(), std::chrono::seconds(5));
+  REQUIRE(conn);
+  util::SpawnOptions so;
+  so.argv = {test::command("sendmail"), "-C", in.conf, "-bs"};
+  so.fds = {{conn->get(), 0}, {conn->get(), 1}, {2, 2}};
+  auto child = util::ChildProcess::spawn(so);
+  REQUIRE(child);
+  conn->reset();
+  auto status = child->wait(std::chrono::seconds(20));
+  REQUIRE(status);
+  CHECK(status->exited());
+  CHECK(status->code() == 1);  // smtpd's fatal, before any banner
+  util::Stream peer(std::move(*client), std::chrono::seconds(5));
+  CHECK_FALSE(peer.read_line(512));
   CHECK(in.files().empty());
 }
 
