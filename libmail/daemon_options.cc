@@ -54,10 +54,12 @@ util::Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>&
         case 'D':
           opts.debug = true;
           break;
-        case 'd':
         case 'S':
+          opts.stand_alone = true;
+          break;
+        case 'd':
         case 'i':
-          break;  // foreground/stand-alone: no effect here
+          break;  // foreground: no effect here
         case 'n': {
           auto v = value();
           if (!v) return std::unexpected(v.error());
@@ -118,7 +120,8 @@ Daemon daemon_init(int argc, char** argv, std::string_view program) {
   apply(*quiet);
   MailLogOptions log;
   // Under master stderr is /dev/null; run by hand, the person sees it.
-  log.to_stderr = true;
+  // Stand-alone (sendmail -bs), as Postfix's, it logs only to the mail log.
+  log.to_stderr = !d.options.stand_alone;
   mail_log_init(*quiet, program, log);
   load.warn = true;
   auto config = conf::Config::load(load);

@@ -30,6 +30,7 @@ struct DaemonOptions {
   bool unlimited = false;       // -z: process_limit is 0
   int verbose = 0;              // -v (repeatable)
   bool debug = false;           // -D (accepted, ignored)
+  bool stand_alone = false;     // -S: smtpd on stdin/stdout for `sendmail -bs`
   std::vector<std::pair<std::string, std::string>> overrides;  // -o, in order
   // What master.cf's command column has after the options (spawn's and
   // pipe's "user=... argv=..."): everything from the first non-option word.

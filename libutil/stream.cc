@@ -46,6 +46,12 @@ Stream::Stream(Fd fd, Duration timeout) : fd_(std::move(fd)), timeout_(timeout) 
   is_socket_ = fd_.valid() && ::fstat(fd_.get(), &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+Stream::Stream(Fd in, Fd out, Duration timeout)
+    : fd_(std::move(in)), out_fd_(std::move(out)), timeout_(timeout) {
+  struct stat st {};
+  is_socket_ = out_fd_.valid() && ::fstat(out_fd_.get(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 Stream::Stream(Stream&&) noexcept = default;
 Stream& Stream::operator=(Stream&&) noexcept = default;
 Stream::~Stream() = default;
@@ -54,11 +60,11 @@ void Stream::set_transport(std::unique_ptr<StreamTransport> transport) {
   transport_ = std::move(transport);
 }
 
-Result<void> Stream::wait_for(short events, Clock::time_point deadline) {
+Result<void> Stream::wait_for(int fd, short events, Clock::time_point deadline) {
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() < 0) left = std::chrono::milliseconds(0);
-    struct pollfd p {fd_.get(), events, 0};
+    struct pollfd p {fd, events, 0};
     int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
     if (n > 0) return {};  // POLLHUP/POLLERR: let read/write report what happened
     if (n == 0) return fail_kind(ErrorKind::kTimeout, "timeout");
@@ -82,7 +88,7 @@ Result<void> Stream::fill(Clock::time_point deadline) {
   bool must_wait = !(transport_ && transport_->has_pending());
   for (;;) {
     if (must_wait) {
-      if (auto w = wait_for(want, deadline); !w) return w;
+      if (auto w = wait_for(fd_.get(), want, deadline); !w) return w;
     }
     must_wait = true;
     want = POLLIN;
@@ -166,7 +172,7 @@ Result<std::string> Stream::read_some(size_t max) {
 
 Result<bool> Stream::readable(Duration wait) {
   if (buffered() > 0 || (transport_ && transport_->has_pending())) return true;
-  auto r = wait_for(POLLIN, Clock::now() + wait);
+  auto r = wait_for(fd_.get(), POLLIN, Clock::now() + wait);
   if (r) return true;
   if (r.error().kind == ErrorKind::kTimeout) return false;
   return std::unexpected(r.error());
@@ -184,7 +190,7 @@ Result<void> Stream::flush() {
   Result<void> result;
   short want = POLLOUT;
   while (done < out_.size()) {
-    if (auto w = wait_for(want, until); !w) {
+    if (auto w = wait_for(write_fd(), want, until); !w) {
       result = w;
       break;
     }
@@ -192,8 +198,8 @@ Result<void> Stream::flush() {
     const char* p = out_.data() + done;
     size_t len = out_.size() - done;
     ssize_t n = transport_ ? transport_->write(fd_.get(), p, len, &want)
-                : is_socket_ ? os::send(fd_.get(), p, len)
-                             : write_no_sigpipe(fd_.get(), p, len);
+                : is_socket_ ? os::send(write_fd(), p, len)
+                             : write_no_sigpipe(write_fd(), p, len);
     if (n >= 0) {
       done += static_cast<size_t>(n);
       continue;

@@ -1,4 +1,5 @@
-// util::Stream: a buffered, bidirectional stream over one fd where every
+// util::Stream: a buffered, bidirectional stream over one fd (or a pair:
+// input fd and output fd, as stand-alone smtpd on stdin/stdout) where every
 // operation has a deadline (poll-based). smtpd/smtp speak SMTP over it, the
 // policy client and the attribute protocol use it on local sockets.
 // Easy to get wrong: a line longer than the limit is NOT an error; read_line
@@ -54,6 +55,8 @@ class Stream {
   using Duration = std::chrono::milliseconds;
 
   explicit Stream(Fd fd, Duration timeout = std::chrono::seconds(300));
+  // Read from `in`, write to `out` (two pipes; no transport is installed).
+  Stream(Fd in, Fd out, Duration timeout);
   Stream(Stream&&) noexcept;
   Stream& operator=(Stream&&) noexcept;
   Stream(const Stream&) = delete;
@@ -99,11 +102,13 @@ class Stream {
  private:
   using Clock = std::chrono::steady_clock;
   Result<void> fill(Clock::time_point deadline);   // read more into in_
-  Result<void> wait_for(short events, Clock::time_point deadline);
+  Result<void> wait_for(int fd, short events, Clock::time_point deadline);
+  int write_fd() const { return out_fd_.valid() ? out_fd_.get() : fd_.get(); }
   Clock::time_point deadline() const { return Clock::now() + timeout_; }
   void compact();
 
   Fd fd_;
+  Fd out_fd_;  // valid only for a stream over two fds
   std::unique_ptr<StreamTransport> transport_;
   Duration timeout_;
   bool is_socket_ = false;

@@ -1,5 +1,5 @@
 // DATA and BDAT: reading the message, the Received: header on top, the
-// end-of-data restrictions and the cleanup verdict.
+// end-of-data restrictions and the verdict of cleanup (or postdrop).
 //
 // SMTP smuggling: the message ends only at <CR><LF>.<CR><LF>. A bare LF
 // still ends a content line (as Postfix 3.7 with its default
@@ -29,16 +29,16 @@ constexpr size_t kBdatBlock = 65536;
 void Engine::put_line(std::string_view text, bool partial) {
   data_size_ += static_cast<long long>(text.size()) + (partial ? 0 : 2);
   if (set_.message_size_limit > 0 && data_size_ > set_.message_size_limit) too_big_ = true;
-  if (too_big_ || write_failed_ || !cleanup_) return;
-  if (!cleanup_->write_record(partial ? rec::kCont : rec::kNorm, text)) write_failed_ = true;
+  if (too_big_ || write_failed_ || !mail_stream_) return;
+  if (!mail_stream_->write_record(partial ? rec::kCont : rec::kNorm, text)) write_failed_ = true;
 }
 
 void Engine::put_headers_on_top() {
-  if (!cleanup_) return;
-  if (!cleanup_->write_record(rec::kMessage, "")) write_failed_ = true;
+  if (!mail_stream_) return;
+  if (!mail_stream_->write_record(rec::kMessage, "")) write_failed_ = true;
   // PREPEND actions go above our own Received: header, as in Postfix.
   for (const auto& h : session_.prepend_headers)
-    if (!cleanup_->write_record(rec::kNorm, h)) write_failed_ = true;
+    if (!mail_stream_->write_record(rec::kNorm, h)) write_failed_ = true;
   ReceivedInfo info;
   info.helo = session_.helo_name.value_or("");
   info.client_name = session_.client.name;
@@ -53,7 +53,7 @@ void Engine::put_headers_on_top() {
   if (session_.recipients.size() == 1) info.single_recipient = session_.recipients.front();
   info.date = mail::mail_date(std::time(nullptr));
   for (const auto& l : received_header(info))
-    if (!cleanup_->write_record(rec::kNorm, l)) write_failed_ = true;
+    if (!mail_stream_->write_record(rec::kNorm, l)) write_failed_ = true;
 }
 
 Engine::Result Engine::data(const std::string& args) {
@@ -156,23 +156,24 @@ Engine::Result Engine::finish_message(const std::string& ok_prefix) {
   if (svc_.restrictions) {
     if (auto r = svc_.restrictions->on_end_of_data(session_, data_size_)) return fail(*r);
   }
-  if (!cleanup_ || write_failed_)
+  if (!mail_stream_ || write_failed_)
     return fail(SmtpReply{451, "4.3.0", "Error: queue file write error"});
-  bool ok = cleanup_->write_record(rec::kExtract, "").has_value();
+  bool ok = mail_stream_->write_record(rec::kExtract, "").has_value();
   if (session_.filter)
-    ok = ok && cleanup_->write_record(rec::kFilter, *session_.filter).has_value();
+    ok = ok && mail_stream_->write_record(rec::kFilter, *session_.filter).has_value();
   if (session_.redirect)
-    ok = ok && cleanup_->write_record(rec::kRedirect, *session_.redirect).has_value();
+    ok = ok && mail_stream_->write_record(rec::kRedirect, *session_.redirect).has_value();
   // A HOLD or DISCARD found after cleanup was opened (a later RCPT, DATA or
   // end-of-data restriction) travels as a flags record, as in Postfix.
   if (int late = (session_.hold ? mail::kCleanupFlagHold : 0) |
                  (session_.discard ? mail::kCleanupFlagDiscard : 0))
-    ok = ok && cleanup_->write_record(rec::kFlags, std::to_string(late)).has_value();
-  ok = ok && cleanup_->write_record(rec::kEnd, "").has_value();
+    ok = ok && mail_stream_->write_record(rec::kFlags, std::to_string(late)).has_value();
+  ok = ok && mail_stream_->write_record(rec::kEnd, "").has_value();
   if (!ok) return fail(SmtpReply{451, "4.3.0", "Error: queue file write error"});
-  auto verdict = cleanup_->finish();
+  auto verdict = mail_stream_->finish();
   if (!verdict) {
-    util::msg_warn(session_.queue_id + ": cleanup: " + verdict.error().message);
+    util::msg_warn(session_.queue_id + (svc_.stand_alone ? ": " : ": cleanup: ") +
+                   verdict.error().message);
     return fail(SmtpReply{451, "4.3.0", "Error: queue file write error"});
   }
   if (verdict->status != mail::kCleanupStatOk) {

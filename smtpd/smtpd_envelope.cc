@@ -1,5 +1,5 @@
 // MAIL FROM and RCPT TO: parameters, limits, restrictions, and the
-// cleanup connection opened at the first accepted recipient.
+// mail stream (cleanup or postdrop) opened at the first accepted recipient.
 #include <sys/time.h>
 
 #include "libmail/record.h"
@@ -28,9 +28,9 @@ void Engine::log_reject_text(const std::string& stage, const std::string& text) 
 }
 
 void Engine::abort_transaction() {
-  // Dropping the connection without the end marker makes cleanup remove
+  // Dropping the stream without the end marker makes cleanup (postdrop) remove
   // its file.
-  cleanup_.reset();
+  mail_stream_.reset();
   session_.reset_transaction();
   too_big_ = false;
   write_failed_ = false;
@@ -151,19 +151,17 @@ Engine::Result Engine::mail(const std::string& args) {
   return Result::kOk;
 }
 
-bool Engine::open_cleanup() {
-  auto c =
-      mail::CleanupClient::open(mail::service_path("public", set_.cleanup_service),
-                                set_.cleanup_flags | (session_.hold ? mail::kCleanupFlagHold : 0) |
-                                    (session_.discard ? mail::kCleanupFlagDiscard : 0) |
-                                    (session_.smtputf8 ? mail::kCleanupFlagSmtputf8 : 0),
-                                set_.ipc_timeout);
+bool Engine::open_mail_stream() {
+  if (!svc_.queue) return false;
+  auto c = svc_.queue->open(set_.cleanup_flags | (session_.hold ? mail::kCleanupFlagHold : 0) |
+                            (session_.discard ? mail::kCleanupFlagDiscard : 0) |
+                            (session_.smtputf8 ? mail::kCleanupFlagSmtputf8 : 0));
   if (!c) {
-    util::msg_warn("connect to cleanup service: " + c.error().message);
+    util::msg_warn((svc_.stand_alone ? "" : "connect to cleanup service: ") + c.error().message);
     return false;
   }
-  cleanup_.emplace(std::move(*c));
-  session_.queue_id = cleanup_->queue_id();
+  mail_stream_ = std::move(*c);
+  session_.queue_id = mail_stream_->queue_id();
   const ClientInfo& cl = session_.client;
   std::string log = session_.queue_id + ": client=" + cl.namaddr();
   if (!session_.sasl_method.empty())
@@ -185,14 +183,26 @@ bool Engine::open_cleanup() {
   }
   util::msg_info(log);
 
-  bool local = fwd.source.empty() ? local_rewrite_client_ : fwd.source == "LOCAL";
   bool ok = true;
   auto put = [&](char type, const std::string& payload) {
-    if (ok && !cleanup_->write_record(type, payload)) ok = false;
+    if (ok && !mail_stream_->write_record(type, payload)) ok = false;
   };
   auto attr = [&](const std::string& name, const std::string& value) {
     put(rec::kAttr, name + "=" + value);
   };
+  if (svc_.stand_alone) {
+    // What sendmail would give postdrop (which adds T); as Postfix 3.7.11's
+    // stand-alone smtpd, ENVID and RET= are not passed on.
+    put(rec::kFrom, *session_.sender);
+    if (session_.body_type == "8BITMIME") attr("encoding", "8bit");
+    if (session_.body_type == "7BIT") attr("encoding", "7bit");
+    if (!ok) {
+      mail_stream_.reset();
+      session_.queue_id.clear();
+    }
+    return ok;
+  }
+  bool local = fwd.source.empty() ? local_rewrite_client_ : fwd.source == "LOCAL";
   put(rec::kTime, std::to_string(arrival_sec_) + " " + std::to_string(arrival_usec_));
   attr("log_ident", fwd.ident.empty() ? session_.queue_id : fwd.ident);
   attr("rewrite_context", local ? "local" : "remote");
@@ -223,7 +233,7 @@ bool Engine::open_cleanup() {
   attr("protocol_name", session_.protocol());
   attr("client_address_type", cl.addr.find(':') != std::string::npos ? "10" : "2");
   if (!ok) {
-    cleanup_.reset();
+    mail_stream_.reset();
     session_.queue_id.clear();
   }
   return ok;
@@ -298,18 +308,21 @@ Engine::Result Engine::rcpt(const std::string& args) {
       return Result::kError;
     }
   }
-  if (!cleanup_ && !open_cleanup()) {
+  if (!mail_stream_ && !open_mail_stream()) {
     reply("451 4.3.0 Error: queue file write error");
     session_.recipient.clear();
     return Result::kError;
   }
   bool ok = true;
   if (notify)
-    ok = ok &&
-         cleanup_->write_record(rec::kAttr, "notify_flags=" + std::to_string(notify)).has_value();
+    ok = ok && mail_stream_->write_record(rec::kAttr, "notify_flags=" + std::to_string(notify))
+                   .has_value();
+  // Stand-alone, every recipient carries its original form (pickup's
+  // cleanup would otherwise make one from the rewritten address).
+  if (orcpt.empty() && svc_.stand_alone) orcpt = "rfc822;" + *addr;
   if (!orcpt.empty())
-    ok = ok && cleanup_->write_record(rec::kAttr, "dsn_orig_rcpt=" + orcpt).has_value();
-  ok = ok && cleanup_->write_record(rec::kRcpt, *addr).has_value();
+    ok = ok && mail_stream_->write_record(rec::kAttr, "dsn_orig_rcpt=" + orcpt).has_value();
+  ok = ok && mail_stream_->write_record(rec::kRcpt, *addr).has_value();
   if (!ok) write_failed_ = true;
   session_.recipients.push_back(*addr);
   reply("250 2.1.5 Ok");

@@ -2,7 +2,9 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 
+#include "libmail/service_client.h"
 #include "libmail/single_server.h"
 #include "libutil/log.h"
 #include "smtpd/smtpd_session.h"
@@ -10,6 +12,8 @@
 namespace smtpd {
 
 void run(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "-S") run_stand_alone(argc, argv);
   Settings settings;
   std::unique_ptr<Restrictions> restrictions;
   std::unique_ptr<SmtpdTls> tls;
@@ -31,6 +35,11 @@ void run(int argc, char** argv) {
     anvil = AnvilLimits::create(daemon.config);
     lists.emplace(ClientLists::open(daemon.config));
   };
+  std::unique_ptr<CleanupQueue> queue;
+  hooks.post_jail = [&](mail::Daemon&) {
+    queue = std::make_unique<CleanupQueue>(mail::service_path("public", settings.cleanup_service),
+                                           settings.ipc_timeout);
+  };
   mail::single_server_main(
       argc, argv, "smtpd",
       [&](util::Stream& client, mail::Daemon& daemon) {
@@ -42,6 +51,7 @@ void run(int argc, char** argv) {
         services.sasl = sasl.get();
         services.anvil = anvil.get();
         services.lists = lists ? &*lists : nullptr;
+        services.queue = queue.get();
         Engine engine(client, services, daemon.options.service_name);
         engine.run();
       },

@@ -4,11 +4,15 @@
 // skeleton, one Engine (smtpd_session.h) per connection.
 // Easy to get wrong: everything that opens files outside the queue
 // directory must happen in pre_jail; a failure there is fatal, as in
-// Postfix, and master throttles the service.
+// Postfix, and master throttles the service. `smtpd -S` (sendmail -bs) is
+// the stand-alone mode of smtpd_stand_alone.cc.
 #pragma once
 
 namespace smtpd {
 
+// Under master; with -S (sendmail -bs) run_stand_alone instead.
 [[noreturn]] void run(int argc, char** argv);
+// smtpd_stand_alone.cc: one session on stdin/stdout, mail via postdrop.
+[[noreturn]] void run_stand_alone(int argc, char** argv);
 
 }  // namespace smtpd

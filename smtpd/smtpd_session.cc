@@ -84,7 +84,13 @@ void Engine::decide_bare_newline() {
 }
 
 bool Engine::greet() {
-  lookup_client(stream_.fd(), set_.peername_lookup, session_.client);
+  if (svc_.stand_alone) {
+    // Postfix's name for the local user on stdin, in logs and Received:.
+    session_.client.name = session_.client.reverse_name = "localhost";
+    session_.client.addr = "127.0.0.1";
+  } else {
+    lookup_client(stream_.fd(), set_.peername_lookup, session_.client);
+  }
   util::msg_info("connect from " + session_.client.namaddr());
   decide_bare_newline();
   xclient_allowed_ = svc_.lists && svc_.lists->xclient_allowed(session_.client);
@@ -270,6 +276,7 @@ Engine::Result Engine::helo(const std::string& args, bool esmtp) {
   abort_transaction();
   session_.helo_name = args;
   session_.esmtp = esmtp;
+  session_.ehlo_seen = session_.ehlo_seen || esmtp;
   if (svc_.restrictions) {
     svc_.restrictions->note_pipelining(session_, stream_.buffered() > 0);
     if (auto r = svc_.restrictions->on_helo(session_)) {
@@ -354,6 +361,7 @@ Engine::Result Engine::starttls(const std::string& args) {
   abort_transaction();
   session_.helo_name.reset();
   session_.esmtp = false;
+  session_.ehlo_seen = false;
   return Result::kOk;
 }
 
@@ -455,6 +463,11 @@ Engine::Result Engine::etrn(const std::string& args) {
   }
   if (in_transaction()) {
     reply("503 Error: MAIL transaction in progress");
+    return Result::kError;
+  }
+  if (svc_.stand_alone) {
+    util::msg_warn("do not use ETRN in \"sendmail -bs\" mode");
+    reply("458 Unable to queue messages");
     return Result::kError;
   }
   std::string domain = args;

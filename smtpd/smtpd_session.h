@@ -2,13 +2,13 @@
 // lines with smtpd_timeout and line_length_limit, dispatches them to the
 // command groups (smtpd_session.cc: greeting, HELO/EHLO, STARTTLS, AUTH,
 // RSET/NOOP/QUIT/VRFY/ETRN/XCLIENT; smtpd_envelope.cc: MAIL, RCPT and the
-// cleanup connection; smtpd_data.cc: DATA, BDAT and queuing), counts errors
-// and commands, and logs as Postfix's smtpd does. smtpd_service.cc makes one
-// Engine per accepted connection.
+// mail stream; smtpd_data.cc: DATA, BDAT and queuing), counts errors and
+// commands, and logs as Postfix's smtpd does. smtpd_service.cc makes one
+// Engine per accepted connection, smtpd_stand_alone.cc one on stdin/stdout.
 // Easy to get wrong: every 4xx/5xx reply must pass through reply() so the
-// error counters, the soft-limit sleep and the hard limit work; the cleanup
-// connection exists only between the first accepted RCPT and the end of the
-// transaction (dropping it unfinished makes cleanup remove the file).
+// error counters, the soft-limit sleep and the hard limit work; the mail
+// stream (mail_queue.h) exists only between the first accepted RCPT and the
+// end of the transaction (dropping it unfinished removes the file).
 #pragma once
 
 #include <memory>
@@ -17,10 +17,10 @@
 #include <string_view>
 
 #include "libconf/config.h"
-#include "libmail/cleanup_client.h"
 #include "libutil/stream.h"
 #include "smtpd/anvil_limits.h"
 #include "smtpd/client_lists.h"
+#include "smtpd/mail_queue.h"
 #include "smtpd/restrictions.h"
 #include "smtpd/sasl_server.h"
 #include "smtpd/session_counters.h"
@@ -39,6 +39,11 @@ struct Services {
   SaslServer* sasl = nullptr;
   AnvilLimits* anvil = nullptr;
   const ClientLists* lists = nullptr;
+  MailQueue* queue = nullptr;  // cleanup (under master) or postdrop (stand-alone)
+  // `sendmail -bs`: the local user on stdin/stdout, trusted as Postfix's
+  // stand-alone smtpd trusts it (no restrictions, no peer lookup, no ETRN),
+  // and the queue is postdrop.
+  bool stand_alone = false;
 };
 
 class Engine {
@@ -77,7 +82,7 @@ class Engine {
   Result xforward(const std::string& args);  // smtpd_xclient.cc
 
   // Transaction helpers (smtpd_envelope.cc / smtpd_data.cc).
-  bool open_cleanup();
+  bool open_mail_stream();
   void abort_transaction();
   void log_reject(const std::string& stage, const SmtpReply& r);
   void log_reject_text(const std::string& stage, const std::string& text);
@@ -113,7 +118,7 @@ class Engine {
   const Settings& set_;
   Session session_;
   SessionCounters counters_;
-  std::optional<mail::CleanupClient> cleanup_;
+  std::unique_ptr<MailStream> mail_stream_;
   bool quit_ = false;          // end the session after this reply
   bool hangup_ = false;        // the connection is broken: no more replies
   long long sticky_size_ = 0;  // SIZE= stays until RSET, as Postfix's msg_size

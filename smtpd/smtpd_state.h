@@ -50,11 +50,13 @@ struct Session {
   // HELO/EHLO
   std::optional<std::string> helo_name;  // argument of the last HELO/EHLO
   bool esmtp = false;                    // last greeting was EHLO
+  bool ehlo_seen = false;                // any EHLO (since the TLS handshake)
   // "SMTP", "ESMTP" (+ "S" with TLS, + "A" when authenticated): Received
-  // header "with" and log "proto=".
+  // header "with" and log "proto=". As Postfix 3.7.11: a HELO after an EHLO
+  // does not make it "SMTP" again.
   std::string protocol() const {
     if (!xclient_protocol.empty()) return xclient_protocol;
-    if (!esmtp) return "SMTP";
+    if (!esmtp && !ehlo_seen) return "SMTP";
     return std::string("ESMTP") + (tls_active ? "S" : "") + (sasl_username.empty() ? "" : "A");
   }
 

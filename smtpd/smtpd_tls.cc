@@ -85,6 +85,7 @@ class ServerTls final : public SmtpdTls {
     // RFC 3207: forget what the client said before the handshake.
     session.helo_name.reset();
     session.esmtp = false;
+    session.ehlo_seen = false;
     session.reset_transaction();
     if (loglevel >= 1) {
       std::string kind = !info->peer_cert ? "Anonymous" : info->trusted ? "Trusted" : "Untrusted";

@@ -3,99 +3,24 @@
 // whose command_directory is the build tree's sbin, so our sendmail execs
 // our postdrop. Checked against the maildrop files Postfix 3.7.11 wrote
 // (record shapes) and, where installed, Postfix's own sendmail and postcat.
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch.hpp>
 #include <chrono>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "libmail/record.h"
 #include "libutil/socket.h"
+#include "tests/integration/sendmail_fixture.h"
 #include "tests/support/paths.h"
 #include "tests/support/process.h"
-#include "tests/support/temp_dir.h"
 
-namespace {
-
-using Pair = std::pair<char, std::string>;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Instance {
-  test::TempDir dir;
-  std::string conf, queue;
-  // command_directory: our build tree's sbin unless told otherwise.
-  explicit Instance(std::string sbin = "") {
-    conf = dir.path() + "/conf";
-    queue = dir.path() + "/queue";
-    ::mkdir(conf.c_str(), 0755);
-    ::mkdir(queue.c_str(), 0755);
-    ::mkdir((queue + "/maildrop").c_str(), 0730);
-    ::mkdir((queue + "/public").c_str(), 0710);
-    if (sbin.empty()) {
-      sbin = test::command("postdrop");
-      sbin = sbin.substr(0, sbin.rfind('/'));
-    }
-    dir.write("conf/main.cf", "queue_directory = " + queue + "\ncommand_directory = " + sbin +
-                                  "\ncompatibility_level = 3.6\n");
-  }
-  test::RunResult sendmail(std::vector<std::string> args, const std::string& input,
-                           const std::string& program = test::command("sendmail")) {
-    std::vector<std::string> argv = {program, "-C", conf};
-    argv.insert(argv.end(), args.begin(), args.end());
-    test::RunOptions o;
-    o.stdin_text = input;
-    return test::run(argv, o);
-  }
-  std::vector<std::string> files() const {
-    std::vector<std::string> out;
-    DIR* d = ::opendir((queue + "/maildrop").c_str());
-    if (d == nullptr) return out;
-    while (auto* e = ::readdir(d))
-      if (e->d_name[0] != '.') out.emplace_back(e->d_name);
-    ::closedir(d);
-    return out;
-  }
-  std::string only_file() const {
-    auto f = files();
-    REQUIRE(f.size() == 1);
-    return queue + "/maildrop/" + f[0];
-  }
-  void clear() {
-    for (const auto& f : files()) ::unlink((queue + "/maildrop/" + f).c_str());
-  }
-};
-
-std::vector<Pair> records_of(const std::string& path) {
-  auto parsed = mail::parse_records(slurp(path));
-  REQUIRE(parsed);
-  std::vector<Pair> out;
-  for (const auto& r : *parsed) out.emplace_back(r.type, r.data);
-  return out;
-}
-
-// Records without the leading T (arrival time differs between runs).
-std::vector<Pair> without_time(std::vector<Pair> r) {
-  REQUIRE(!r.empty());
-  CHECK(r[0].first == 'T');
-  CHECK(std::regex_match(r[0].second, std::regex("[0-9]+ [0-9]+")));
-  r.erase(r.begin());
-  return r;
-}
-
-}  // namespace
+using sendmail_test::Instance;
+using sendmail_test::Pair;
+using sendmail_test::records_of;
+using sendmail_test::without_time;
 
 TEST_CASE("sendmail stores a maildrop file with postdrop's records and mode 0744", "[submit]") {
   Instance in;

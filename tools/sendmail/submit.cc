@@ -1,13 +1,12 @@
 // sendmail's jobs: enqueue a message through `postdrop -r` (the records come
-// from mail::MaildropWriter), and hand -bp/-q/-bd/-bi to the programs that
-// do them. Errors are "sendmail: fatal: SENDER(UID): ..." with exit 75.
+// from mail::MaildropWriter), and hand -bs (smtpd -S), -bp/-q/-bd/-bi to the
+// programs that do them. Errors are "sendmail: fatal: SENDER(UID): ..." with exit 75.
 // Easy to get wrong: the no-recipient check for -t runs after the whole
 // message was streamed; dying then leaves postdrop an input without E, so
 // it removes its file (the same protocol Postfix uses). postdrop's reply on
 // stdout must carry "status" 0, otherwise the submission failed.
 #include "tools/sendmail/submit.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,15 +14,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "libconf/config.h"
 #include "libmail/config_dir_check.h"
 #include "libmail/maildrop_writer.h"
+#include "libmail/postdrop_client.h"
 #include "libmail/table_tool.h"
-#include "libutil/child_process.h"
-#include "libutil/fd.h"
 #include "libutil/log.h"
 #include "libutil/os.h"
 #include "libutil/privileges.h"
@@ -46,9 +45,11 @@ conf::Config load_config(const Options& opt) {
 }
 
 [[noreturn]] void exec_command(const conf::Config& config, const std::string& program,
-                               const std::vector<std::string>& args) {
-  std::string path = config.get("command_directory") + "/" + program;
-  std::vector<std::string> argv{path};
+                               const std::vector<std::string>& args,
+                               const char* directory = "command_directory") {
+  std::string path = config.get(directory) + "/" + program;
+  // Daemons get their bare name as argv[0], as Postfix's sendmail gives it.
+  std::vector<std::string> argv{directory == std::string("daemon_directory") ? program : path};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> av;
   for (auto& a : argv) av.push_back(a.data());
@@ -72,13 +73,6 @@ std::string gecos_name(const util::UserInfo& user) {
     }
   }
   return out;
-}
-
-bool write_pipe(int fd, std::string& data) {
-  if (data.empty()) return true;
-  bool ok = static_cast<bool>(util::os::write_all(fd, data, "postdrop"));
-  data.clear();
-  return ok;
 }
 
 int enqueue(const Options& opt, const conf::Config& config) {
@@ -128,24 +122,26 @@ int enqueue(const Options& opt, const conf::Config& config) {
   mo.header_limit = static_cast<std::size_t>(config.get_int("header_size_limit"));
   mail::MaildropWriter writer(mo);
 
-  // postdrop's stdin and stdout are our pipes; its stderr is ours.
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
-    util::msg_fatal(who + "pipe: " + std::strerror(errno));
-  util::Fd in_r(in[0]), in_w(in[1]), out_r(out[0]), out_w(out[1]);
+  // postdrop's stderr is ours; it names its file before we send anything.
   const std::string postdrop = config.get("command_directory") + "/postdrop";
-  const std::string failure = who + "unable to execute " + postdrop + " -r: Application error";
-  util::SpawnOptions so;
-  so.argv = {postdrop, "-r"};
-  so.fds = {{in_r.get(), 0}, {out_w.get(), 1}, {2, 2}};
-  auto child = util::ChildProcess::spawn(so);
-  if (!child) util::msg_fatal(who + "unable to execute " + postdrop + " -r: " + child.error().message);
-  in_r.reset();
-  out_w.reset();
   ::signal(SIGPIPE, SIG_IGN);  // a dead postdrop shows up as its status
+  ::signal(SIGCHLD, SIG_DFL);  // an ignored SIGCHLD would hide postdrop's status
+  std::optional<mail::PostdropClient> drop;
+  if (auto d = mail::PostdropClient::open(postdrop, std::chrono::hours(1)); d) {
+    drop.emplace(std::move(*d));
+  } else {
+    util::msg_fatal(who + d.error().message);
+  }
 
   std::string records = mail::envelope_records(env);
-  bool pipe_ok = write_pipe(in_w.get(), records);
+  // After a failed write keep reading (the user's input is consumed) but
+  // send nothing more; postdrop's verdict then says what went wrong.
+  bool pipe_ok = true;
+  auto send = [&] {
+    if (pipe_ok && !drop->write_framed(records)) pipe_ok = false;
+    records.clear();
+  };
+  send();
   std::vector<char> buf(65536);
   while (!writer.ended()) {
     ssize_t n = util::os::read(0, buf.data(), buf.size());
@@ -153,33 +149,17 @@ int enqueue(const Options& opt, const conf::Config& config) {
     if (n < 0) util::msg_fatal(who + "error reading input: " + std::strerror(errno));
     if (n == 0) break;
     writer.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), records);
-    if (records.size() >= 65536 && pipe_ok) pipe_ok = write_pipe(in_w.get(), records);
+    if (records.size() >= 65536) send();
   }
   writer.finish(records);
   if (opt.extract && env.recipients.empty() && writer.extracted().empty()) {
-    // Without E postdrop drops its file; wait so it is gone when we exit.
-    in_w.reset();
-    (void)child->wait(std::chrono::seconds(10));
+    // Without E postdrop drops its file; the client waits until it is gone.
+    drop.reset();
     util::msg_fatal(who + "No recipient addresses found in message header");
   }
-  if (pipe_ok) pipe_ok = write_pipe(in_w.get(), records);
-  in_w.reset();
-
-  // postdrop's reply: the attribute stream; we only need its "status".
-  std::string reply;
-  for (;;) {
-    ssize_t n = util::os::read(out_r.get(), buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (reply.size() < 4096) reply.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  auto status = child->wait(std::chrono::hours(1));
-  const std::string ok_status = std::string("status\0", 7) + "0" + std::string(1, '\0');
-  if (!pipe_ok || !status || !status->exited() || status->code() != 0 ||
-      reply.find(ok_status) == std::string::npos) {
-    // postdrop that never named a file could not start; one that did
-    // refused what we sent or could not store it.
-    if (reply.find(std::string("queue_id\0", 9)) == std::string::npos) util::msg_fatal(failure);
+  send();
+  // postdrop refused what we sent or could not store it.
+  if (!drop->finish() || !pipe_ok) {
     util::msg_warn("mail_stream_cleanup: close error");
     util::msg_fatal(who + "queue file write error");
   }
@@ -198,7 +178,6 @@ int run(const Options& opt) {
     return mail::newaliases_main(static_cast<int>(args.size()), av.data());
   }
   if (opt.mode == Mode::kIgnore) return 0;
-  if (opt.mode == Mode::kSmtp) util::msg_fatal("-bs is not yet supported");
   conf::Config config = load_config(opt);
   switch (opt.mode) {
     case Mode::kQueueList:
@@ -209,6 +188,10 @@ int run(const Options& opt) {
       exec_command(config, "postqueue", {"-s", opt.flush_site});
     case Mode::kDaemon:
       exec_command(config, "postfix", {"start"});
+    case Mode::kSmtp:
+      // SMTP on stdin/stdout: smtpd's stand-alone mode, as the invoking
+      // user; it queues through postdrop. -f and recipients do not apply.
+      exec_command(config, "smtpd", {"-S"}, "daemon_directory");
     default:
       break;
   }

@@ -26,6 +26,16 @@ TEST_CASE("the service name defaults to the program name", "[daemon]") {
   CHECK(o->service_name == "pickup");
   CHECK(o->single_process);
   CHECK_FALSE(o->chroot);
+  CHECK_FALSE(o->stand_alone);
+}
+
+TEST_CASE("-S asks for smtpd's stand-alone mode (sendmail -bs)", "[daemon]") {
+  auto o = parse_daemon_options({"-S"}, "smtpd");
+  REQUIRE(o);
+  CHECK(o->stand_alone);
+  CHECK(o->service_name == "smtpd");
+  CHECK_FALSE(o->chroot);
+  CHECK_FALSE(o->unprivileged);
 }
 
 TEST_CASE("daemon flags may be bundled and take attached values", "[daemon]") {

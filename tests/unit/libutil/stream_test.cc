@@ -159,6 +159,31 @@ TEST_CASE("writing to a closed pipe is an error, not a fatal signal", "[stream]"
   REQUIRE(r.error().sys_errno == EPIPE);
 }
 
+TEST_CASE("a stream over two pipes reads one and writes the other", "[stream]") {
+  // Stand-alone smtpd: stdin and stdout are separate pipes.
+  int in_fds[2], out_fds[2];
+  REQUIRE(::pipe(in_fds) == 0);
+  REQUIRE(::pipe(out_fds) == 0);
+  util::Fd feed(in_fds[1]), result(out_fds[0]);
+  util::Stream s(util::Fd(in_fds[0]), util::Fd(out_fds[1]), 2s);
+  send_text(feed.get(), "EHLO x\r\n");
+  auto l = s.read_line(100);
+  REQUIRE(l);
+  CHECK(l->text == "EHLO x\r");
+  REQUIRE(s.write("250 ok\r\n"));
+  REQUIRE(s.flush());
+  char buf[32];
+  ssize_t n = ::read(result.get(), buf, sizeof buf);
+  CHECK(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0) == "250 ok\r\n");
+  // The reader of our output went away: an error, not SIGPIPE.
+  result.reset();
+  REQUIRE(s.write("more"));
+  CHECK_FALSE(s.flush());
+  // End of input is still seen on the input pipe.
+  feed.reset();
+  CHECK_FALSE(s.read_line(100));
+}
+
 TEST_CASE("an injected write failure surfaces from flush", "[stream]") {
   auto p = socket_pair();
   util::Stream out(std::move(p.a), 2s);
