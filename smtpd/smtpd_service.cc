@@ -14,6 +14,8 @@ void run(int argc, char** argv) {
   std::unique_ptr<SmtpdTls> tls;
   std::unique_ptr<SaslServer> sasl;
   std::unique_ptr<AnvilLimits> anvil;
+  std::vector<mail::MilterSettings> milters;
+  mail::MilterGlobals milter_globals;
   mail::ServerHooks hooks;
   hooks.pre_jail = [&](mail::Daemon& daemon) {
     settings = read_settings(daemon.config, daemon.ipc_timeout);
@@ -27,6 +29,11 @@ void run(int argc, char** argv) {
     if (!s) util::msg_fatal(s.error().message);
     sasl = std::move(*s);
     anvil = AnvilLimits::create(daemon.config);
+    auto m = mail::parse_milter_list(daemon.config, "smtpd_milters");
+    if (!m) util::msg_fatal(m.error().message);
+    milters = std::move(*m);
+    mail::resolve_milter_hosts(milters);
+    milter_globals = mail::read_milter_globals(daemon.config);
   };
   mail::single_server_main(
       argc, argv, "smtpd",
@@ -38,6 +45,8 @@ void run(int argc, char** argv) {
         services.tls = tls.get();
         services.sasl = sasl.get();
         services.anvil = anvil.get();
+        services.milters = &milters;
+        services.milter_globals = &milter_globals;
         Engine engine(client, services, daemon.options.service_name);
         engine.run();
       },

@@ -23,6 +23,7 @@
 #include "smtpd/restrictions.h"
 #include "smtpd/sasl_server.h"
 #include "smtpd/session_counters.h"
+#include "smtpd/smtpd_milter.h"
 #include "smtpd/smtpd_settings.h"
 #include "smtpd/smtpd_state.h"
 #include "smtpd/smtpd_tls.h"
@@ -37,6 +38,8 @@ struct Services {
   SmtpdTls* tls = nullptr;
   SaslServer* sasl = nullptr;
   AnvilLimits* anvil = nullptr;
+  const std::vector<mail::MilterSettings>* milters = nullptr;  // smtpd_milters
+  const mail::MilterGlobals* milter_globals = nullptr;
 };
 
 class Engine {
@@ -75,6 +78,10 @@ class Engine {
   bool open_cleanup();
   void abort_transaction();
   void log_reject(const std::string& stage, const SmtpReply& r);
+  // "milter-reject"/"milter-discard"/"milter-hold" lines and the reply
+  // (smtpd_milter_stage.cc). Returns true when the command is refused.
+  bool milter_verdict(const std::string& stage, const mail::MilterReply& r);
+  void log_action(const std::string& action, const std::string& stage, const std::string& text);
   // Message content: one line (or piece, when `partial`) to cleanup.
   void put_line(std::string_view text, bool partial);
   void put_headers_on_top();
@@ -95,6 +102,8 @@ class Engine {
   long long sticky_size_ = 0;  // SIZE= stays until RSET, as Postfix's msg_size
   long arrival_sec_ = 0, arrival_usec_ = 0;
   std::optional<SmtpReply> connect_reject_;
+  std::optional<std::string> milter_connect_reply_;  // a milter refused the connection
+  std::optional<SmtpdMilters> milters_;
   // Message reception.
   long long data_size_ = 0;
   bool too_big_ = false;
