@@ -46,6 +46,9 @@ std::uint32_t offered_actions(int version) {
 // a reply text or header a few KiB.
 constexpr std::uint32_t kMaxPacket = 1024 * 1024;
 constexpr size_t kBodyChunk = 65535;
+// Bounds on what one end of message may ask for: edits and their bytes.
+constexpr size_t kMaxEdits = 10000;
+constexpr size_t kMaxEditBytes = 64 * 1024 * 1024;
 
 void put32(std::string& out, std::uint32_t v) {
   std::uint32_t n = htonl(v);
@@ -356,9 +359,13 @@ MilterReply Milter::exchange(char command, std::string_view data, bool no_reply,
                              std::chrono::milliseconds timeout, std::vector<MilterEdit>* edits) {
   if (auto s = send(command, data); !s) return fail("write error: " + s.error().message);
   if (no_reply) return {};
+  size_t edit_bytes = 0;
   for (;;) {
     auto r = receive(timeout);
     if (!r) return fail("read error: " + r.error().message);
+    edit_bytes += r->second.size();
+    if (edits && (edits->size() >= kMaxEdits || edit_bytes > kMaxEditBytes))
+      return fail("too many message edits");
     bool more = false;
     MilterReply reply = interpret(r->first, r->second, edits, &more);
     if (failed_) return reply;

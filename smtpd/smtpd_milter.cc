@@ -1,5 +1,6 @@
 #include "smtpd/smtpd_milter.h"
 
+#include <charconv>
 #include <map>
 
 #include "libconf/config.h"
@@ -59,11 +60,7 @@ mail::MilterReply SmtpdMilters::connect(const Session& s) {
     milters_.push_back(mail::Milter::open(setting, globals_.macros));
   auto macros = lookup(s);
   int port = 0;
-  try {
-    port = s.client.port.empty() ? 0 : std::stoi(s.client.port);
-  } catch (...) {
-    port = 0;
-  }
+  (void)std::from_chars(s.client.port.data(), s.client.port.data() + s.client.port.size(), port);
   // An unverified client is "[addr]" to a milter, as Postfix sends it.
   std::string host = s.client.name == "unknown" ? "[" + s.client.addr + "]" : s.client.name;
   return each([&](mail::Milter& m) { return m.connect(host, s.client.addr, port, macros); });

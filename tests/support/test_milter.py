@@ -7,6 +7,7 @@
 # milter saw: "connect HOST ADDR", "macro NAME=VALUE", "header NAME: VALUE".
 import os
 import sys
+import time
 
 import Milter
 
@@ -53,6 +54,8 @@ class TestMilter(Milter.Base):
     def eom(self):
         trace("eom i=%s" % self.getsymval("i"))
         s = self.subject
+        if "stall" in s:
+            time.sleep(4)  # longer than the test's milter_content_timeout
         if "tempfail" in s:
             return Milter.TEMPFAIL
         if "custom" in s:
