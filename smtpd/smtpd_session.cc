@@ -202,12 +202,6 @@ Engine::Result Engine::dispatch(const std::string& verb, const std::string& args
     counters_.count(verb, false);
     return Result::kError;
   }
-  // MAIL logs and answers a milter's connect-time verdict itself (with from=).
-  if (envelope && milter_connect_reply_ && verb != "MAIL") {
-    reply(*milter_connect_reply_);
-    counters_.count(verb, false);
-    return Result::kError;
-  }
   Result r = Result::kOk;
   if (verb == "HELO" || verb == "EHLO") {
     r = helo(args, verb == "EHLO");

@@ -102,7 +102,9 @@ class Engine {
   long long sticky_size_ = 0;  // SIZE= stays until RSET, as Postfix's msg_size
   long arrival_sec_ = 0, arrival_usec_ = 0;
   std::optional<SmtpReply> connect_reject_;
-  std::optional<std::string> milter_connect_reply_;  // a milter refused the connection
+  // A milter refused the connection: logged at HELO, the answer to MAIL
+  // (as Postfix 3.7; other commands go on as usual).
+  std::optional<std::string> milter_connect_reply_;
   std::optional<SmtpdMilters> milters_;
   // Message reception.
   long long data_size_ = 0;

@@ -238,6 +238,12 @@ TEST_CASE(
   CHECK(send_message(*c, "sender@example.org", {"root@mx.example.test"},
                      "Subject: custom reply\r\n\r\nbody\r\n") ==
         "554-5.7.3 custom rejection\n554 5.7.3 second line");
+  // BDAT goes the same way: the verdict answers BDAT LAST.
+  CHECK(ask(*c, "MAIL FROM:<sender@example.org>") == "250 2.1.0 Ok");
+  CHECK(ask(*c, "RCPT TO:<root@mx.example.test>") == "250 2.1.5 Ok");
+  std::string chunk = "Subject: custom bdat\r\n\r\nbody";
+  CHECK(ask(*c, "BDAT " + std::to_string(chunk.size() + 2) + " LAST\r\n" + chunk) ==
+        "554-5.7.3 custom rejection\n554 5.7.3 second line");
   CHECK(ask(*c, "QUIT").rfind("221", 0) == 0);
   INFO(s.log());
   CHECK(
@@ -399,6 +405,35 @@ TEST_CASE("milter_default_action applies when the milter is down or stalls", "[m
   CHECK(s.log_has("warning: milter inet:127.0.0.1:" + std::to_string(stall_port)));
 }
 
+namespace {
+
+// Each command's reply; EHLO's by its code only (the keywords are another
+// matter).
+std::vector<std::string> dialogue_replies(int port, const std::vector<std::string>& dialogue) {
+  std::vector<std::string> replies;
+  auto c = test::SmtpClient::connect("127.0.0.1", port, std::chrono::seconds(30));
+  if (!c || !c->banner()) return replies;
+  for (const auto& line : dialogue) {
+    std::string r = ask(*c, line);
+    replies.push_back(line.rfind("EHLO", 0) == 0 ? r.substr(0, 3) : r);
+  }
+  return replies;
+}
+
+// "milter-reject: ..." lines without the queue ID.
+std::vector<std::string> milter_lines(const std::string& log) {
+  std::vector<std::string> out;
+  std::istringstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto at = line.find("milter-reject: ");
+    if (at != std::string::npos) out.push_back(line.substr(at));
+  }
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("a milter's RCPT and end-of-message rejects read and log as with Postfix",
           "[milter][slow][oracle]") {
   if (test::skip_unless_root("a whole instance switches users")) return;
@@ -412,28 +447,7 @@ TEST_CASE("a milter's RCPT and end-of-message rejects read and log as with Postf
                                              "DATA",
                                              "Subject: custom\r\n\r\nbody\r\n.",
                                              "QUIT"};
-  auto run_dialogue = [&](int port) {
-    std::vector<std::string> replies;
-    auto c = test::SmtpClient::connect("127.0.0.1", port, std::chrono::seconds(30));
-    if (!c || !c->banner()) return replies;
-    for (const auto& line : dialogue) {
-      std::string r = ask(*c, line);
-      // EHLO keywords differ (CHUNKING etc. are another matter): the code only.
-      replies.push_back(line.rfind("EHLO", 0) == 0 ? r.substr(0, 3) : r);
-    }
-    return replies;
-  };
-  // "milter-reject: ..." lines without the queue ID.
-  auto milter_lines = [](const std::string& log) {
-    std::vector<std::string> out;
-    std::istringstream in(log);
-    std::string line;
-    while (std::getline(in, line)) {
-      auto at = line.find("milter-reject: ");
-      if (at != std::string::npos) out.push_back(line.substr(at));
-    }
-    return out;
-  };
+  auto run_dialogue = [&](int port) { return dialogue_replies(port, dialogue); };
   smtpd_test::PostfixOracle oracle("smtpd_milters = " + milter.spec() + "\n");
   INFO(oracle.why());
   REQUIRE(oracle.ok());
@@ -480,4 +494,35 @@ TEST_CASE("a milter that stalls in cleanup is out of the session and the mail go
   INFO(s.log());
   CHECK(box.find("X-Added") == std::string::npos);
   CHECK(s.log_has("warning: milter " + milter.spec() + ": read error: timeout"));
+}
+
+TEST_CASE("a milter that is down answers and logs as with Postfix (default tempfail)",
+          "[milter][slow][oracle]") {
+  if (test::skip_unless_root("a whole instance switches users")) return;
+  if (test::skip_without("/usr/sbin/postfix", "Debian's Postfix as the oracle")) return;
+  std::string cf = "smtpd_milters = inet:127.0.0.1:" + std::to_string(master_test::free_port()) +
+                   "\nmilter_connect_timeout = 2s\n";
+  const std::vector<std::string> dialogue = {"EHLO client.example.org",
+                                             "MAIL FROM:<sender@example.org>",
+                                             "RCPT TO:<root@mx.example.test>", "QUIT"};
+  smtpd_test::PostfixOracle oracle(cf);
+  INFO(oracle.why());
+  REQUIRE(oracle.ok());
+  auto theirs = dialogue_replies(oracle.port(), dialogue);
+  SmtpdOptions o;
+  o.main_cf = cf;
+  SmtpdInstance s(o);
+  REQUIRE(s.start().exit_status == 0);
+  auto ours = dialogue_replies(s.port(), dialogue);
+  CHECK(ours == theirs);
+  REQUIRE(s.log_has("milter-reject: MAIL"));
+  REQUIRE(master_test::eventually(
+      [&] { return oracle.log().find("milter-reject: MAIL") != std::string::npos; },
+      std::chrono::seconds(10)));
+  INFO("ours:\n" << s.log() << "\ntheirs:\n" << oracle.log());
+  // Ours has one more CONNECT line: the fixture's probe of the port.
+  auto mine = milter_lines(s.log()), their = milter_lines(oracle.log());
+  REQUIRE(their.size() == 3);
+  REQUIRE(mine.size() >= 3);
+  CHECK(std::vector<std::string>(mine.end() - 3, mine.end()) == their);
 }
