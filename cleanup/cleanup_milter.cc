@@ -80,6 +80,49 @@ std::string log_text(const std::string& reply) {
   return t;
 }
 
+// Addresses a milter adds or sets go through qualification and, when the
+// client allows it, canonical, masquerade and virtual mapping, as Postfix's
+// cleanup does for them.
+mail::MilterAddressMapper address_mapper(int flags, const mail::CleanupSettings& settings,
+                                         const mail::CleanupTables& tables) {
+  const mail::AddressMaps& maps = tables.maps;
+  bool map_ok = flags & mail::kCleanupFlagMapOk;
+  auto qualify = [&maps](std::string_view a) {
+    return maps.qualify && !a.empty() ? maps.qualify(a) : std::string(a);
+  };
+  mail::MilterAddressMapper m;
+  m.sender = [=, &maps](std::string_view address) {
+    std::string a = qualify(address);
+    if (map_ok && !a.empty()) {
+      if (maps.canon_envelope_sender)
+        if (auto c = mail::map_canonical(maps, a, true)) a = *c;
+      if (maps.masq_envelope_sender) a = mail::masquerade(maps, a);
+    }
+    return a;
+  };
+  m.recipient = [=, &maps](std::string_view address) {
+    std::string a = qualify(address);
+    if (map_ok) {
+      if (maps.canon_envelope_recipient)
+        if (auto c = mail::map_canonical(maps, a, false)) a = *c;
+      if (maps.masq_envelope_recipient) a = mail::masquerade(maps, a);
+    }
+    std::vector<std::string> finals{a};
+    if (map_ok)
+      if (auto v = mail::expand_virtual(maps, a)) finals = *v;
+    std::vector<mail::NewRecipient> out;
+    for (auto& f : finals) {
+      mail::NewRecipient r;
+      r.address = f;
+      if (settings.enable_original_recipient) r.orig = std::string(address);
+      r.dsn_orig_rcpt = "rfc822;" + a;
+      out.push_back(std::move(r));
+    }
+    return out;
+  };
+  return m;
+}
+
 }  // namespace
 
 MilterConfig MilterConfig::from_config(const conf::Config& config) {
@@ -117,6 +160,7 @@ util::Result<std::vector<mail::Milter>> receive_milters(util::Stream& client, lo
 
 std::string run_milters(std::vector<mail::Milter>& handed_over, bool from_smtpd, int flags,
                         const std::string& queue_id, const MilterConfig& config,
+                        const mail::CleanupSettings& settings, const mail::CleanupTables& tables,
                         mail::CleanupOutcome& outcome) {
   mail::NewMessage& msg = outcome.message;
   auto values = message_macros(msg, queue_id, config.globals, from_smtpd);
@@ -158,7 +202,8 @@ std::string run_milters(std::vector<mail::Milter>& handed_over, bool from_smtpd,
     result.reply = early;
   else
     // The Received: header smtpd or pickup put on top is not shown.
-    result = mail::run_milter_content(*milters, msg, lookup, true);
+    result = mail::run_milter_content(*milters, msg, lookup, true,
+                                      address_mapper(flags, settings, tables));
   for (auto& m : own) m.quit();
 
   using V = mail::MilterVerdict;

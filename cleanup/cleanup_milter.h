@@ -32,6 +32,7 @@ util::Result<std::vector<mail::Milter>> receive_milters(util::Stream& client, lo
 // flags allow). Returns the names of handed-over milters that failed.
 std::string run_milters(std::vector<mail::Milter>& handed_over, bool from_smtpd, int flags,
                         const std::string& queue_id, const MilterConfig& config,
+                        const mail::CleanupSettings& settings, const mail::CleanupTables& tables,
                         mail::CleanupOutcome& outcome);
 
 }  // namespace cleanup

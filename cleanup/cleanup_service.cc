@@ -157,7 +157,8 @@ void serve_session(util::Stream& client, const Context& ctx) {
                                            ctx.settings, ctx.tables);
       std::string failed_milters;
       if (outcome.status == 0 && !outcome.discard)
-        failed_milters = run_milters(milters, from_smtpd, flags, id, ctx.milters, outcome);
+        failed_milters = run_milters(milters, from_smtpd, flags, id, ctx.milters, ctx.settings,
+                                     ctx.tables, outcome);
       for (const auto& w : outcome.warnings) util::msg_warn(id + ": " + w);
       for (const auto& line : outcome.log) util::msg_info(id + ": " + line);
       status = outcome.status;

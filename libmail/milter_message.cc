@@ -116,7 +116,8 @@ std::vector<std::string> body_lines(const std::string& crlf_text) {
 }  // namespace
 
 void apply_milter_edits(const std::vector<MilterEdit>& edits, NewMessage& message,
-                        MilterContentOutcome& outcome, bool hide_own_received) {
+                        MilterContentOutcome& outcome, bool hide_own_received,
+                        const MilterAddressMapper& mapper) {
   SplitMessage m = split(message.lines, hide_own_received);
   for (const auto& e : edits) {
     switch (e.kind) {
@@ -149,10 +150,15 @@ void apply_milter_edits(const std::vector<MilterEdit>& edits, NewMessage& messag
         break;
       }
       case MilterEdit::Kind::kAddRcpt: {
-        NewRecipient r;
-        r.address = strip_brackets(e.value);
-        r.orig = r.address;
-        message.recipients.push_back(std::move(r));
+        std::string a = strip_brackets(e.value);
+        if (mapper.recipient) {
+          for (auto& r : mapper.recipient(a)) message.recipients.push_back(std::move(r));
+        } else {
+          NewRecipient r;
+          r.address = a;
+          r.orig = a;
+          message.recipients.push_back(std::move(r));
+        }
         break;
       }
       case MilterEdit::Kind::kDelRcpt: {
@@ -163,7 +169,8 @@ void apply_milter_edits(const std::vector<MilterEdit>& edits, NewMessage& messag
         break;
       }
       case MilterEdit::Kind::kChangeFrom:
-        message.sender = strip_brackets(e.value);
+        message.sender =
+            mapper.sender ? mapper.sender(strip_brackets(e.value)) : strip_brackets(e.value);
         break;
       case MilterEdit::Kind::kReplaceBody:
         m.body = body_lines(e.value);
@@ -178,7 +185,8 @@ void apply_milter_edits(const std::vector<MilterEdit>& edits, NewMessage& messag
 }
 
 MilterContentOutcome run_milter_content(std::vector<Milter>& milters, NewMessage& message,
-                                        const MilterMacroLookup& macros, bool hide_own_received) {
+                                        const MilterMacroLookup& macros, bool hide_own_received,
+                                        const MilterAddressMapper& mapper) {
   MilterContentOutcome outcome;
   for (auto& milter : milters) {
     if (!milter.message_active()) continue;
@@ -218,7 +226,7 @@ MilterContentOutcome run_milter_content(std::vector<Milter>& milters, NewMessage
     if (!done) {
       std::vector<MilterEdit> edits;
       MilterReply r = milter.eom(macros, edits);
-      apply_milter_edits(edits, message, outcome, hide_own_received);
+      apply_milter_edits(edits, message, outcome, hide_own_received, mapper);
       stop(r);
     }
     if (outcome.reply.verdict != MilterVerdict::kContinue) break;

@@ -10,13 +10,23 @@
 // mail) is not shown to milters, and header indexes count without it.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "libmail/milter.h"
 #include "libmail/queue_file.h"
 
 namespace mail {
+
+// How cleanup treats an address a milter adds or sets (qualification,
+// canonical and virtual mapping, as for addresses from the client). Unset:
+// taken as given.
+struct MilterAddressMapper {
+  std::function<std::vector<NewRecipient>(std::string_view address)> recipient;
+  std::function<std::string(std::string_view address)> sender;
+};
 
 struct MilterContentOutcome {
   // The first verdict that is not "continue": reject/tempfail (text is the
@@ -28,10 +38,12 @@ struct MilterContentOutcome {
 
 // `hide_own_received`: the first header is smtpd's Received: (SMTP mail).
 MilterContentOutcome run_milter_content(std::vector<Milter>& milters, NewMessage& message,
-                                        const MilterMacroLookup& macros, bool hide_own_received);
+                                        const MilterMacroLookup& macros, bool hide_own_received,
+                                        const MilterAddressMapper& mapper = {});
 
 // Apply one milter's edits to the message (exposed for unit tests).
 void apply_milter_edits(const std::vector<MilterEdit>& edits, NewMessage& message,
-                        MilterContentOutcome& outcome, bool hide_own_received);
+                        MilterContentOutcome& outcome, bool hide_own_received,
+                        const MilterAddressMapper& mapper = {});
 
 }  // namespace mail

@@ -279,9 +279,11 @@ TEST_CASE("a libmilter milter's header, recipient, sender and body edits are wha
   if (skip_without_pymilter()) return;
   TestMilter milter;
   SmtpdOptions o;
-  o.main_cf = "smtpd_milters = " + milter.spec() + "\n";
+  // A recipient the milter adds is virtual-mapped, as Postfix's cleanup does.
+  o.main_cf = "smtpd_milters = " + milter.spec() +
+              "\nvirtual_alias_maps = inline:{ added@mx.example.test=virt@mx.example.test }\n";
   SmtpdInstance s(o);
-  s.pipeline().write_aliases("postmaster: root\nadded: root\nremoved: root\nkept: root\n");
+  s.pipeline().write_aliases("postmaster: root\nvirt: root\nremoved: root\nkept: root\n");
   REQUIRE(s.start().exit_status == 0);
   auto c = s.connect();
   REQUIRE(c.has_value());
@@ -307,7 +309,9 @@ TEST_CASE("a libmilter milter's header, recipient, sender and body edits are wha
   box = s.mailbox("root");
   INFO(box);
   INFO(s.log());
-  CHECK(s.log_has("orig_to=<added@mx.example.test>"));
+  CHECK(s.log_has("to=<root@mx.example.test>, orig_to=<added@mx.example.test>"));
+  CHECK(s.pipeline().wait_queue_empty());
+  CHECK(s.log().find(": to=<added@mx.example.test>") == std::string::npos);
   CHECK(s.log_has("orig_to=<kept@mx.example.test>"));
   CHECK(s.log().find("orig_to=<removed@mx.example.test>") == std::string::npos);
   CHECK(box.find("Return-Path: <new-sender@example.org>") != std::string::npos);
