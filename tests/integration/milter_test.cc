@@ -107,10 +107,11 @@ TEST_CASE("opendkim signs mail from smtpd and from sendmail, and the signatures 
   auto c = s.connect();
   REQUIRE(c.has_value());
   ask(*c, "EHLO client.example.com");
-  std::string reply = send_message(*c, "alice@example.com", {"root@mx.example.test"},
-                                   "From: Alice <alice@example.com>\r\nTo: root@mx.example.test\r\n"
-                                   "Subject: signed via smtpd\r\n\r\nHello from smtpd.\r\n"
-                                   "  trailing  spaces  \r\n");
+  std::string reply =
+      send_message(*c, "alice@example.com", {"root@mx.example.test"},
+                   "From: Alice <alice@example.com>\r\nTo: root@mx.example.test\r\n"
+                   "Subject: signed via smtpd\r\n\twith a folded line\r\n\r\nHello from smtpd.\r\n"
+                   "  trailing  spaces  \r\n");
   REQUIRE(reply.rfind("250 2.0.0 Ok: queued as ", 0) == 0);
   ask(*c, "QUIT");
   REQUIRE(s.wait_for_messages("root", 1));
@@ -267,6 +268,7 @@ TEST_CASE(
   CHECK(t.find("macro _=unknown [127.0.0.1]") != std::string::npos);
   CHECK(t.find("macro {client_addr}=None") != std::string::npos);
   CHECK(t.find("macro j=mx.example.test") != std::string::npos);
+  CHECK(t.find("macro {daemon_name}=mx.example.test") != std::string::npos);
   CHECK(t.find("header Received") == std::string::npos);
   CHECK(t.find("rcpt <root@mx.example.test> root@mx.example.test") != std::string::npos);
   CHECK(t.find("mail <sender@example.org> sender@example.org") != std::string::npos);
