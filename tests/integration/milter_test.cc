@@ -6,6 +6,7 @@
 // a milter reject compared with Debian's Postfix.
 #include <catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -531,4 +532,33 @@ TEST_CASE("a milter that is down answers and logs as with Postfix (default tempf
   REQUIRE(their.size() == 3);
   REQUIRE(mine.size() >= 3);
   CHECK(std::vector<std::string>(mine.end() - 3, mine.end()) == their);
+}
+
+TEST_CASE("a unix: milter path is relative to the chroot of smtpd and cleanup", "[milter][slow]") {
+  if (test::skip_unless_root("a whole instance switches users")) return;
+  if (skip_without_pymilter()) return;
+  SmtpdOptions o;
+  o.main_cf = "smtpd_milters = unix:/milter/test.sock\n";
+  SmtpdInstance s(o);
+  std::string dir = s.pipeline().path("queue") + "/milter";
+  std::filesystem::create_directories(dir);
+  util::SpawnOptions so;
+  so.argv = {kPython, test::source_dir() + "/tests/support/test_milter.py",
+             "unix:" + dir + "/test.sock"};
+  so.new_process_group = true;
+  auto milter = util::ChildProcess::spawn(so);
+  REQUIRE(milter.has_value());
+  REQUIRE(master_test::eventually([&] { return std::filesystem::exists(dir + "/test.sock"); },
+                                  std::chrono::seconds(15)));
+  REQUIRE(s.start().exit_status == 0);
+  auto c = s.connect();
+  REQUIRE(c.has_value());
+  ask(*c, "EHLO client.example.org");
+  CHECK(send_message(*c, "sender@example.org", {"root@mx.example.test"},
+                     "Subject: headers\r\n\r\nbody\r\n")
+            .rfind("250 2.0.0 Ok: queued as ", 0) == 0);
+  ask(*c, "QUIT");
+  REQUIRE(s.wait_for_messages("root", 1));
+  INFO(s.log());
+  CHECK(s.mailbox("root").find("X-Added: added by milter\n") != std::string::npos);
 }

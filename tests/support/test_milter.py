@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # A real libmilter milter (python3-milter) for the milter integration tests.
-# Usage: test_milter.py inet:PORT@127.0.0.1
+# Usage: test_milter.py inet:PORT@127.0.0.1 | unix:/path
 # What it does is chosen by the recipient (daemon@: reject, bin@: tempfail
 # at RCPT) or the Subject (at end of message); see tests/integration/milter_test.cc. Each callback also
 # appends one line to $MILTER_TRACE (when set) so tests can check what the
@@ -85,6 +85,8 @@ def main():
     Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.ADDRCPT | Milter.DELRCPT
                      | Milter.CHGFROM | Milter.CHGBODY | Milter.QUARANTINE)
     sys.stdout.flush()
+    # A unix: socket must be writable by the chrooted daemons (mail_owner).
+    os.umask(0)
     Milter.runmilter("testmilter", sys.argv[1], 60)
 
 
