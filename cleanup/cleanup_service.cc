@@ -110,6 +110,12 @@ void serve_session(util::Stream& client, const Context& ctx) {
   bool too_big = false;
   std::vector<mail::Milter> milters;  // handed over by smtpd
   bool from_smtpd = false;
+  // Milters that got DATA from smtpd but never see this message's content
+  // (too big, rejected before them) get ABORT before the client hears the
+  // verdict, so its next MAIL on their connection starts clean.
+  auto abort_milters = [&milters] {
+    for (auto& m : milters) m.abort();
+  };
   long long keep_limit =
       ctx.settings.message_size_limit > 0 ? ctx.settings.message_size_limit + 1024 * 1024 : -1;
   for (;;) {
@@ -144,11 +150,13 @@ void serve_session(util::Stream& client, const Context& ctx) {
   int status = 0;
   std::string reason;
   if (too_big) {
+    abort_milters();
     status = mail::kCleanupStatSize;
   } else {
     auto records = mail::parse_records(data);
     if (!records) {
       util::msg_warn(id + ": " + records.error().message);
+      abort_milters();
       status = mail::kCleanupStatBad;
     } else {
       struct timeval now;
@@ -156,9 +164,12 @@ void serve_session(util::Stream& client, const Context& ctx) {
       auto outcome = mail::cleanup_process(*records, flags, id, now.tv_sec, now.tv_usec,
                                            ctx.settings, ctx.tables);
       std::string failed_milters;
-      if (outcome.status == 0 && !outcome.discard)
+      if (outcome.status == 0 && !outcome.discard) {
         failed_milters = run_milters(milters, from_smtpd, flags, id, ctx.milters, ctx.settings,
                                      ctx.tables, outcome);
+      } else {
+        abort_milters();
+      }
       for (const auto& w : outcome.warnings) util::msg_warn(id + ": " + w);
       for (const auto& line : outcome.log) util::msg_info(id + ": " + line);
       status = outcome.status;
