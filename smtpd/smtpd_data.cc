@@ -187,6 +187,10 @@ Engine::Result Engine::finish_message(const std::string& ok_prefix) {
     }
     if (why.size() > 4 && std::isdigit(static_cast<unsigned char>(why[0])) && why[3] == ' ')
       return fail(SmtpReply{std::stoi(why.substr(0, 3)), "", why.substr(4)});
+    // header/body_checks REJECT text comes as "5.7.1 text": its own DSN.
+    bool has_dsn = why.size() > 6 && std::isdigit(static_cast<unsigned char>(why[0])) &&
+                   why[1] == '.' && why.find(' ') != std::string::npos;
+    if (has_dsn) return fail(SmtpReply{d.smtp_code, "", why});
     if (!why.empty()) return fail(SmtpReply{d.smtp_code, d.dsn, why});
     return fail(SmtpReply{d.smtp_code, d.dsn, "Error: " + d.text});
   }

@@ -562,3 +562,30 @@ TEST_CASE("a unix: milter path is relative to the chroot of smtpd and cleanup", 
   INFO(s.log());
   CHECK(s.mailbox("root").find("X-Added: added by milter\n") != std::string::npos);
 }
+
+TEST_CASE("a message header_checks rejects before the milters leaves the milter ready for the next",
+          "[milter][slow]") {
+  if (test::skip_unless_root("a whole instance switches users")) return;
+  if (skip_without_pymilter()) return;
+  TestMilter milter;
+  test::TempDir tables;
+  std::string checks = tables.write("header_checks", "/^Subject: block/ REJECT blocked here\n");
+  SmtpdOptions o;
+  o.main_cf = "smtpd_milters = " + milter.spec() + "\nheader_checks = regexp:" + checks + "\n";
+  SmtpdInstance s(o);
+  REQUIRE(s.start().exit_status == 0);
+  auto c = s.connect();
+  REQUIRE(c.has_value());
+  ask(*c, "EHLO client.example.org");
+  // A content reject is the client's 5xx (smtpd does not ask cleanup to bounce).
+  CHECK(send_message(*c, "sender@example.org", {"root@mx.example.test"},
+                     "Subject: block me\r\n\r\nbody\r\n") == "550 5.7.1 blocked here");
+  CHECK(send_message(*c, "sender@example.org", {"root@mx.example.test"},
+                     "Subject: headers\r\n\r\nbody\r\n")
+            .rfind("250 2.0.0 Ok: queued as ", 0) == 0);
+  ask(*c, "QUIT");
+  REQUIRE(s.wait_for_messages("root", 1));
+  INFO(s.log());
+  CHECK(s.mailbox("root").find("X-Added: added by milter\n") != std::string::npos);
+  CHECK(s.mailbox("root").find("block me") == std::string::npos);
+}
