@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cleanup/cleanup_bounce.h"
+#include "cleanup/cleanup_milter.h"
 #include "cleanup/queue_file_writer.h"
 #include "libmail/attr.h"
 #include "libmail/cleanup_client.h"
@@ -37,6 +38,7 @@ struct Context {
   std::optional<gid_t> owner_gid;
   std::string qmgr_path;
   std::string bounce_path;
+  MilterConfig milters;
 };
 
 Context make_context(mail::Daemon& d) {
@@ -67,6 +69,7 @@ Context make_context(mail::Daemon& d) {
   }
   c.qmgr_path = mail::service_path("public", d.config.get("queue_service_name"));
   c.bounce_path = mail::service_path("private", d.config.get("bounce_service_name"));
+  c.milters = MilterConfig::from_config(d.config);
   return c;
 }
 
@@ -78,9 +81,11 @@ void wake_qmgr(const std::string& path) {
     util::msg_warn("unable to look up " + path + ": " + std::strerror(ENOENT));
 }
 
-void reply(util::Stream& client, int status, const std::string& reason) {
+void reply(util::Stream& client, int status, const std::string& reason,
+           const std::string& failed_milters = "") {
   mail::AttrList r;
   r.add("status", status).add("reason", reason);
+  if (!failed_milters.empty()) r.add("failed_milters", failed_milters);
   (void)mail::write_attrs(client, r);
 }
 
@@ -103,9 +108,16 @@ void serve_session(util::Stream& client, const Context& ctx) {
   // is read to the end but no longer kept.
   std::string data;
   bool too_big = false;
-  long long keep_limit = ctx.settings.message_size_limit > 0
-                             ? ctx.settings.message_size_limit + 1024 * 1024
-                             : -1;
+  std::vector<mail::Milter> milters;  // handed over by smtpd
+  bool from_smtpd = false;
+  // Milters that got DATA from smtpd but never see this message's content
+  // (too big, rejected before them) get ABORT before the client hears the
+  // verdict, so its next MAIL on their connection starts clean.
+  auto abort_milters = [&milters] {
+    for (auto& m : milters) m.abort();
+  };
+  long long keep_limit =
+      ctx.settings.message_size_limit > 0 ? ctx.settings.message_size_limit + 1024 * 1024 : -1;
   for (;;) {
     auto msg = mail::read_attrs(client);
     if (!msg) {
@@ -113,6 +125,16 @@ void serve_session(util::Stream& client, const Context& ctx) {
       return;
     }
     if (msg->empty()) break;
+    if (auto count = msg->get_int("milters")) {
+      auto got = receive_milters(client, static_cast<long>(*count));
+      if (!got) {
+        util::msg_warn(id + ": receive milters: " + got.error().message);
+        return;
+      }
+      for (auto& m : *got) milters.push_back(std::move(m));
+      from_smtpd = true;
+      continue;
+    }
     auto chunk = msg->get_string("records");
     if (!chunk) {
       reply(client, mail::kCleanupStatBad, "");
@@ -128,24 +150,33 @@ void serve_session(util::Stream& client, const Context& ctx) {
   int status = 0;
   std::string reason;
   if (too_big) {
+    abort_milters();
     status = mail::kCleanupStatSize;
   } else {
     auto records = mail::parse_records(data);
     if (!records) {
       util::msg_warn(id + ": " + records.error().message);
+      abort_milters();
       status = mail::kCleanupStatBad;
     } else {
       struct timeval now;
       ::gettimeofday(&now, nullptr);
       auto outcome = mail::cleanup_process(*records, flags, id, now.tv_sec, now.tv_usec,
                                            ctx.settings, ctx.tables);
+      std::string failed_milters;
+      if (outcome.status == 0 && !outcome.discard) {
+        failed_milters = run_milters(milters, from_smtpd, flags, id, ctx.milters, ctx.settings,
+                                     ctx.tables, outcome);
+      } else {
+        abort_milters();
+      }
       for (const auto& w : outcome.warnings) util::msg_warn(id + ": " + w);
       for (const auto& line : outcome.log) util::msg_info(id + ": " + line);
       status = outcome.status;
       reason = outcome.reason;
       if (status == 0 && outcome.discard) {
         file->remove();
-        reply(client, 0, "");
+        reply(client, 0, "", failed_milters);
         return;
       }
       // Content verdicts on mail nobody waits for go back to the sender.
@@ -154,7 +185,7 @@ void serve_session(util::Stream& client, const Context& ctx) {
       if ((flags & mail::kCleanupFlagBounce) && (status & kBounceable) &&
           !(status & ~kBounceable) && !outcome.discard) {
         if (bounce_rejected(*file, outcome, ctx.bounce_path)) {
-          reply(client, 0, "");
+          reply(client, 0, "", failed_milters);
           return;
         }
       }
@@ -165,7 +196,7 @@ void serve_session(util::Stream& client, const Context& ctx) {
           status = mail::kCleanupStatWrite;
         } else {
           if (!outcome.hold) wake_qmgr(ctx.qmgr_path);
-          reply(client, 0, "");
+          reply(client, 0, "", failed_milters);
           return;
         }
       }

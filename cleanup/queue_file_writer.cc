@@ -17,8 +17,7 @@ util::Result<NewQueueFile> NewQueueFile::create(bool long_ids, std::optional<uid
                                                 std::optional<gid_t> owner_gid) {
   struct timeval start;
   ::gettimeofday(&start, nullptr);
-  std::string tmp =
-      "incoming/" + std::to_string(start.tv_usec) + "." + std::to_string(::getpid());
+  std::string tmp = "incoming/" + std::to_string(start.tv_usec) + "." + std::to_string(::getpid());
   int raw = util::os::open(tmp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW, 0600);
   if (raw < 0) return util::fail_errno("create file " + tmp);
   util::Fd fd(raw);

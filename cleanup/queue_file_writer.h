@@ -38,7 +38,8 @@ class NewQueueFile {
   void remove();
 
  private:
-  NewQueueFile(util::Fd fd, std::string id) : fd_(std::move(fd)), id_(std::move(id)), path_("incoming/" + id_) {}
+  NewQueueFile(util::Fd fd, std::string id)
+      : fd_(std::move(fd)), id_(std::move(id)), path_("incoming/" + id_) {}
   util::Fd fd_;
   std::string id_;
   std::string path_;

@@ -6,8 +6,10 @@
 #include <array>
 
 #include "libmail/attr.h"
+#include "libmail/milter.h"
 #include "libmail/record.h"
 #include "libmail/service_client.h"
+#include "libutil/socket.h"
 
 namespace mail {
 
@@ -84,6 +86,24 @@ util::Result<void> CleanupClient::write_framed(std::string_view records) {
   return send_pending(false);
 }
 
+util::Result<void> CleanupClient::send_milters(const std::vector<const Milter*>& milters) {
+  if (milters.empty()) return {};
+  if (auto s = send_pending(true); !s) return s;
+  AttrList head;
+  head.add("milters", static_cast<int>(milters.size()));
+  if (auto w = write_attrs(stream_, head); !w) return w;
+  // Wait until cleanup has read everything before the fds: a plain read
+  // that met the fd's byte would lose the descriptor.
+  auto ready = read_attrs(stream_);
+  if (!ready) return std::unexpected(ready.error());
+  if (ready->get_int("status").value_or(-1) != 0) return util::fail("cleanup refused milters");
+  for (const Milter* m : milters)
+    if (auto s = util::send_fd(stream_.fd(), m->fd()); !s) return s;
+  for (const Milter* m : milters)
+    if (auto w = write_attrs(stream_, m->to_attrs(), /*flush=*/false); !w) return w;
+  return stream_.flush();
+}
+
 util::Result<CleanupReply> CleanupClient::finish() {
   if (auto s = send_pending(true); !s) return std::unexpected(s.error());
   if (auto w = write_attrs(stream_, AttrList{}); !w) return std::unexpected(w.error());
@@ -94,6 +114,7 @@ util::Result<CleanupReply> CleanupClient::finish() {
   CleanupReply out;
   out.status = static_cast<int>(*status);
   if (auto reason = reply->get_string("reason")) out.reason = std::move(*reason);
+  if (auto f = reply->get_string("failed_milters")) out.failed_milters = std::move(*f);
   return out;
 }
 

@@ -8,6 +8,7 @@ packages=(
   libevent-dev libssl-dev libsasl2-dev libdb-dev libpcre2-dev libicu-dev catch2
   db-util sasl2-bin libsasl2-modules openssl swaks libnet-ssleay-perl python3
   postfix postfix-pcre pflogsumm memcached postfix-policyd-spf-perl dovecot-imapd bsd-mailx
+  opendkim opendkim-tools python3-milter python3-dkim
 )
 
 missing=()

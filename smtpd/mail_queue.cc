@@ -13,6 +13,9 @@ class CleanupStream : public MailStream {
   util::Result<void> write_record(char type, std::string_view payload) override {
     return client_.write_record(type, payload);
   }
+  util::Result<void> send_milters(const std::vector<const mail::Milter*>& milters) override {
+    return client_.send_milters(milters);
+  }
   util::Result<mail::CleanupReply> finish() override { return client_.finish(); }
 
  private:
@@ -25,6 +28,10 @@ class PostdropStream : public MailStream {
   const std::string& queue_id() const override { return client_.queue_id(); }
   util::Result<void> write_record(char type, std::string_view payload) override {
     return client_.write_record(type, payload);
+  }
+  util::Result<void> send_milters(const std::vector<const mail::Milter*>& milters) override {
+    if (milters.empty()) return {};
+    return util::fail("milters need the cleanup service, not postdrop");
   }
   // postdrop either stored the file or did not: a failure is a write error.
   util::Result<mail::CleanupReply> finish() override {

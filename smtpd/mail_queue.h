@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libmail/cleanup_client.h"
 #include "libutil/error.h"
@@ -26,6 +27,10 @@ class MailStream {
   virtual ~MailStream() = default;
   virtual const std::string& queue_id() const = 0;
   virtual util::Result<void> write_record(char type, std::string_view payload) = 0;
+  // Hand smtpd_milters to cleanup for the message stages (after the E
+  // record). Only the cleanup stream can: postdrop's mail meets
+  // non_smtpd_milters in cleanup later, as in Postfix.
+  virtual util::Result<void> send_milters(const std::vector<const mail::Milter*>& milters) = 0;
   // After the E record: the verdict (cleanup's status and reason).
   virtual util::Result<mail::CleanupReply> finish() = 0;
 };

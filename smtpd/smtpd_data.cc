@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <optional>
 
 #include "libmail/mail_date.h"
 #include "libmail/record.h"
@@ -84,6 +85,10 @@ Engine::Result Engine::data(const std::string& args) {
       abort_transaction();
       return Result::kError;
     }
+  }
+  if (milters_ && milter_verdict("DATA", milters_->data(session_))) {
+    abort_transaction();
+    return Result::kError;
   }
   put_headers_on_top();
   reply("354 End data with <CR><LF>.<CR><LF>");
@@ -169,8 +174,15 @@ Engine::Result Engine::finish_message(const std::string& ok_prefix) {
                  (session_.discard ? mail::kCleanupFlagDiscard : 0))
     ok = ok && mail_stream_->write_record(rec::kFlags, std::to_string(late)).has_value();
   ok = ok && mail_stream_->write_record(rec::kEnd, "").has_value();
+  if (ok && milters_) {
+    if (auto s = mail_stream_->send_milters(milters_->for_cleanup()); !s) {
+      util::msg_warn(session_.queue_id + ": hand milters to cleanup: " + s.error().message);
+      ok = false;
+    }
+  }
   if (!ok) return fail(SmtpReply{451, "4.3.0", "Error: queue file write error"});
   auto verdict = mail_stream_->finish();
+  if (milters_) milters_->message_done(verdict ? verdict->failed_milters : "");
   if (!verdict) {
     util::msg_warn(session_.queue_id + (svc_.stand_alone ? ": " : ": cleanup: ") +
                    verdict.error().message);
@@ -179,8 +191,18 @@ Engine::Result Engine::finish_message(const std::string& ok_prefix) {
   if (verdict->status != mail::kCleanupStatOk) {
     auto d = mail::cleanup_status_detail(verdict->status);
     const std::string& why = verdict->reason;
+    // A milter's multi-line reply goes out as it came.
+    if (why.find("\r\n") != std::string::npos && why.size() > 4 && why[3] == '-') {
+      reply(why);
+      abort_transaction();
+      return Result::kError;
+    }
     if (why.size() > 4 && std::isdigit(static_cast<unsigned char>(why[0])) && why[3] == ' ')
       return fail(SmtpReply{std::stoi(why.substr(0, 3)), "", why.substr(4)});
+    // header/body_checks REJECT text comes as "5.7.1 text": its own DSN.
+    bool has_dsn = why.size() > 6 && std::isdigit(static_cast<unsigned char>(why[0])) &&
+                   why[1] == '.' && why.find(' ') != std::string::npos;
+    if (has_dsn) return fail(SmtpReply{d.smtp_code, "", why});
     if (!why.empty()) return fail(SmtpReply{d.smtp_code, d.dsn, why});
     return fail(SmtpReply{d.smtp_code, d.dsn, "Error: " + d.text});
   }
@@ -213,25 +235,37 @@ Engine::Result Engine::bdat(const std::string& args) {
   bool accept = in_transaction() && !session_.recipients.empty() && !bdat_failed_;
   if (accept && bdat_total_ == 0 && data_size_ == 0 && bdat_line_.empty()) {
     session_.recipient = session_.recipients.size() == 1 ? session_.recipients.front() : "";
+    std::optional<std::string> refusal;
     if (svc_.restrictions) {
       svc_.restrictions->note_pipelining(session_, false);
-      if (auto r = svc_.restrictions->on_data(session_)) {
-        accept = false;
-        bdat_failed_ = true;
-        // Postfix reads the chunk first, then answers.
-        for (long long left = size; left > 0;) {
-          auto got = stream_.read_some(static_cast<size_t>(std::min<long long>(left, kBdatBlock)));
-          if (!got) {
-            log_end(got.error());
-            return Result::kError;
-          }
-          left -= static_cast<long long>(got->size());
-        }
-        in_data_ = false;
-        reply(*r);
-        if (last) abort_transaction();
-        return Result::kError;
+      if (auto r = svc_.restrictions->on_data(session_)) refusal = r->line();
+    }
+    if (!refusal && milters_) {
+      mail::MilterReply m = milters_->data(session_);
+      if (m.verdict == mail::MilterVerdict::kReject ||
+          m.verdict == mail::MilterVerdict::kTempfail) {
+        log_action("milter-reject", "DATA", m.text);
+        refusal = m.text;
+      } else {
+        (void)milter_verdict("DATA", m);  // discard/hold: noted, not refused
       }
+    }
+    if (refusal) {
+      accept = false;
+      bdat_failed_ = true;
+      // Postfix reads the chunk first, then answers.
+      for (long long left = size; left > 0;) {
+        auto got = stream_.read_some(static_cast<size_t>(std::min<long long>(left, kBdatBlock)));
+        if (!got) {
+          log_end(got.error());
+          return Result::kError;
+        }
+        left -= static_cast<long long>(got->size());
+      }
+      in_data_ = false;
+      reply(*refusal);
+      if (last) abort_transaction();
+      return Result::kError;
     }
     put_headers_on_top();
   }

@@ -17,9 +17,14 @@ void Engine::log_reject(const std::string& stage, const SmtpReply& r) {
 }
 
 void Engine::log_reject_text(const std::string& stage, const std::string& text) {
+  log_action("reject", stage, text);
+}
+
+void Engine::log_action(const std::string& action, const std::string& stage,
+                        const std::string& text) {
   std::string qid = session_.queue_id.empty() ? "NOQUEUE" : session_.queue_id;
   std::string line =
-      qid + ": reject: " + stage + " from " + session_.client.namaddr() + ": " + text + ";";
+      qid + ": " + action + ": " + stage + " from " + session_.client.namaddr() + ": " + text + ";";
   if (session_.sender) line += " from=<" + *session_.sender + ">";
   if (!session_.recipient.empty()) line += " to=<" + session_.recipient + ">";
   line += " proto=" + session_.protocol();
@@ -27,10 +32,36 @@ void Engine::log_reject_text(const std::string& stage, const std::string& text) 
   util::msg_info(line);
 }
 
+bool Engine::milter_verdict(const std::string& stage, const mail::MilterReply& r) {
+  using V = mail::MilterVerdict;
+  switch (r.verdict) {
+    case V::kReject:
+    case V::kTempfail:
+      log_action("milter-reject", stage, r.text);
+      reply(r.text);
+      return true;
+    case V::kDiscard:
+      log_action("milter-discard", stage, "milter triggers DISCARD action");
+      session_.discard = true;
+      session_.discard_reason = "milter triggers DISCARD action";
+      return false;
+    case V::kQuarantine:
+      log_action("milter-hold", stage, "milter triggers HOLD action");
+      session_.hold = true;
+      session_.hold_reason = "milter triggers HOLD action";
+      return false;
+    case V::kContinue:
+    case V::kAccept:
+      break;
+  }
+  return false;
+}
+
 void Engine::abort_transaction() {
   // Dropping the stream without the end marker makes cleanup (postdrop) remove
   // its file.
   mail_stream_.reset();
+  if (milters_) milters_->abort();
   session_.reset_transaction();
   too_big_ = false;
   write_failed_ = false;
@@ -68,6 +99,8 @@ Engine::Result Engine::mail(const std::string& args) {
   std::string body, envid, auth_sender;
   int ret = 0;
   bool smtputf8 = false;
+  // MAIL FROM resets what a milter saw of the last message.
+  if (milters_) milters_->abort();
   for (size_t i = 0; i < path->params.size(); ++i) {
     const auto& [name, value] = path->params[i];
     const std::string& raw = path->raw_params[i];
@@ -143,6 +176,18 @@ Engine::Result Engine::mail(const std::string& args) {
     svc_.restrictions->note_pipelining(session_, stream_.buffered() > 0);
     if (auto r = svc_.restrictions->on_mail(session_)) return refuse(*r);
   }
+  mail::MilterReply milter_reply;
+  if (milter_connect_reply_)
+    milter_reply = {milter_connect_reply_->front() == '4' ? mail::MilterVerdict::kTempfail
+                                                          : mail::MilterVerdict::kReject,
+                    *milter_connect_reply_};
+  else if (milters_)
+    milter_reply = milters_->mail(session_, path->raw_params);
+  if (milter_verdict("MAIL", milter_reply)) {
+    if (milters_) milters_->abort();
+    session_.reset_transaction();
+    return Result::kError;
+  }
   timeval tv{};
   ::gettimeofday(&tv, nullptr);
   arrival_sec_ = tv.tv_sec;
@@ -153,9 +198,14 @@ Engine::Result Engine::mail(const std::string& args) {
 
 bool Engine::open_mail_stream() {
   if (!svc_.queue) return false;
-  auto c = svc_.queue->open(set_.cleanup_flags | (session_.hold ? mail::kCleanupFlagHold : 0) |
-                            (session_.discard ? mail::kCleanupFlagDiscard : 0) |
-                            (session_.smtputf8 ? mail::kCleanupFlagSmtputf8 : 0));
+  // non_smtpd_milters are not for SMTP mail; smtpd_milters travel with the
+  // message (finish_message). No bounce flag: a client waits for the reply
+  // (Postfix gives it to pickup only), so content rejects become 5xx here.
+  auto c = svc_.queue->open(
+      (set_.cleanup_flags & ~(mail::kCleanupFlagMilter | mail::kCleanupFlagBounce)) |
+      (session_.hold ? mail::kCleanupFlagHold : 0) |
+      (session_.discard ? mail::kCleanupFlagDiscard : 0) |
+      (session_.smtputf8 ? mail::kCleanupFlagSmtputf8 : 0));
   if (!c) {
     util::msg_warn((svc_.stand_alone ? "" : "connect to cleanup service: ") + c.error().message);
     return false;
@@ -304,6 +354,15 @@ Engine::Result Engine::rcpt(const std::string& args) {
     if (auto r = svc_.restrictions->on_rcpt(session_)) {
       // The restriction engine logs its own reject lines.
       reply(*r);
+      session_.recipient.clear();
+      return Result::kError;
+    }
+  }
+  // Before the queue file exists, as in Postfix (a first refused
+  // recipient logs NOQUEUE).
+  if (milters_) {
+    std::vector<std::string> params(path->raw_params.begin(), path->raw_params.end());
+    if (milter_verdict("RCPT", milters_->rcpt(session_, params))) {
       session_.recipient.clear();
       return Result::kError;
     }

@@ -20,6 +20,8 @@ void run(int argc, char** argv) {
   std::unique_ptr<SaslServer> sasl;
   std::unique_ptr<AnvilLimits> anvil;
   std::optional<ClientLists> lists;
+  std::vector<mail::MilterSettings> milters;
+  mail::MilterGlobals milter_globals;
   mail::ServerHooks hooks;
   hooks.pre_jail = [&](mail::Daemon& daemon) {
     settings = read_settings(daemon.config, daemon.ipc_timeout);
@@ -34,6 +36,11 @@ void run(int argc, char** argv) {
     sasl = std::move(*s);
     anvil = AnvilLimits::create(daemon.config);
     lists.emplace(ClientLists::open(daemon.config));
+    auto m = mail::parse_milter_list(daemon.config, "smtpd_milters");
+    if (!m) util::msg_fatal(m.error().message);
+    milters = std::move(*m);
+    mail::resolve_milter_hosts(milters);
+    milter_globals = mail::read_milter_globals(daemon.config);
   };
   std::unique_ptr<CleanupQueue> queue;
   hooks.post_jail = [&](mail::Daemon&) {
@@ -52,6 +59,8 @@ void run(int argc, char** argv) {
         services.anvil = anvil.get();
         services.lists = lists ? &*lists : nullptr;
         services.queue = queue.get();
+        services.milters = &milters;
+        services.milter_globals = &milter_globals;
         Engine engine(client, services, daemon.options.service_name);
         engine.run();
       },

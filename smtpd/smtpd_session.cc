@@ -17,6 +17,9 @@ namespace smtpd {
 Engine::Engine(util::Stream& stream, const Services& services, std::string service_name)
     : stream_(stream), svc_(services), set_(*services.settings) {
   session_.service_name = std::move(service_name);
+  if (services.milters && !services.milters->empty() && services.milter_globals &&
+      (set_.cleanup_flags & mail::kCleanupFlagMilter))
+    milters_.emplace(*services.milters, *services.milter_globals);
 }
 
 bool Engine::reply(const std::string& line) {
@@ -120,6 +123,14 @@ bool Engine::greet() {
     // A connect-time reject (smtpd_delay_reject = no) is the answer to
     // every later envelope command; the client still gets its banner.
     if (auto r = svc_.restrictions->on_connect(session_)) connect_reject_ = *r;
+  }
+  if (milters_ && !connect_reject_) {
+    mail::MilterReply r = milters_->connect(session_);
+    if (r.verdict == mail::MilterVerdict::kReject || r.verdict == mail::MilterVerdict::kTempfail) {
+      // As a connect-time restriction: the answer to every envelope command.
+      log_action("milter-reject", "CONNECT", r.text);
+      milter_connect_reply_ = r.text;
+    }
   }
   check_pipelining_at_connect();
   return reply("220 " + set_.banner);
@@ -284,6 +295,15 @@ Engine::Result Engine::helo(const std::string& args, bool esmtp) {
       session_.helo_name.reset();
       return Result::kError;
     }
+  }
+  if (milter_connect_reply_) {
+    // As Postfix: logged, not refused (MAIL is); the protocol is not yet ESMTP.
+    session_.esmtp = false;
+    log_action("milter-reject", esmtp ? "EHLO" : "HELO", *milter_connect_reply_);
+    session_.esmtp = esmtp;
+  } else if (milters_ && milter_verdict(esmtp ? "EHLO" : "HELO", milters_->helo(session_))) {
+    session_.helo_name.reset();
+    return Result::kError;
   }
   if (!esmtp) {
     reply("250 " + set_.myhostname);

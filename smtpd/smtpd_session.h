@@ -24,6 +24,7 @@
 #include "smtpd/restrictions.h"
 #include "smtpd/sasl_server.h"
 #include "smtpd/session_counters.h"
+#include "smtpd/smtpd_milter.h"
 #include "smtpd/smtpd_settings.h"
 #include "smtpd/smtpd_state.h"
 #include "smtpd/smtpd_tls.h"
@@ -44,6 +45,8 @@ struct Services {
   // stand-alone smtpd trusts it (no restrictions, no peer lookup, no ETRN),
   // and the queue is postdrop.
   bool stand_alone = false;
+  const std::vector<mail::MilterSettings>* milters = nullptr;  // smtpd_milters
+  const mail::MilterGlobals* milter_globals = nullptr;
 };
 
 class Engine {
@@ -101,6 +104,10 @@ class Engine {
   // (early_input_); after it, forget the bytes the command used.
   util::Result<void> wait_for_command();
   void command_consumed(const util::Line& line);
+  // "milter-reject"/"milter-discard"/"milter-hold" lines and the reply
+  // (smtpd_milter_stage.cc). Returns true when the command is refused.
+  bool milter_verdict(const std::string& stage, const mail::MilterReply& r);
+  void log_action(const std::string& action, const std::string& stage, const std::string& text);
   // Message content: one line (or piece, when `partial`) to cleanup.
   void put_line(std::string_view text, bool partial);
   void put_headers_on_top();
@@ -124,6 +131,10 @@ class Engine {
   long long sticky_size_ = 0;  // SIZE= stays until RSET, as Postfix's msg_size
   long arrival_sec_ = 0, arrival_usec_ = 0;
   std::optional<SmtpReply> connect_reject_;
+  // A milter refused the connection: logged at HELO, the answer to MAIL
+  // (as Postfix 3.7; other commands go on as usual).
+  std::optional<std::string> milter_connect_reply_;
+  std::optional<SmtpdMilters> milters_;
   // Message reception.
   long long data_size_ = 0;
   bool too_big_ = false;
