@@ -287,6 +287,7 @@ Engine::Result Engine::helo(const std::string& args, bool esmtp) {
   abort_transaction();
   session_.helo_name = args;
   session_.esmtp = esmtp;
+  const bool ehlo_seen_before = session_.ehlo_seen;
   session_.ehlo_seen = session_.ehlo_seen || esmtp;
   if (svc_.restrictions) {
     svc_.restrictions->note_pipelining(session_, stream_.buffered() > 0);
@@ -299,8 +300,10 @@ Engine::Result Engine::helo(const std::string& args, bool esmtp) {
   if (milter_connect_reply_) {
     // As Postfix: logged, not refused (MAIL is); the protocol is not yet ESMTP.
     session_.esmtp = false;
+    session_.ehlo_seen = ehlo_seen_before;
     log_action("milter-reject", esmtp ? "EHLO" : "HELO", *milter_connect_reply_);
     session_.esmtp = esmtp;
+    session_.ehlo_seen = ehlo_seen_before || esmtp;
   } else if (milters_ && milter_verdict(esmtp ? "EHLO" : "HELO", milters_->helo(session_))) {
     session_.helo_name.reset();
     return Result::kError;
