@@ -62,9 +62,13 @@ struct Session {
 
   // The Received: header's "with" word: as protocol(), but a login given
   // by XCLIENT still adds "A" to XCLIENT's protocol name (observed).
+  // A transaction that asked for SMTPUTF8 is "UTF8SMTP" there (RFC 6531's
+  // names: UTF8SMTPS, UTF8SMTPA, UTF8SMTPSA), as Postfix 3.7.11 writes it.
   std::string received_protocol() const {
     if (!xclient_protocol.empty() && !sasl_username.empty()) return xclient_protocol + "A";
-    return protocol();
+    std::string p = protocol();
+    if (smtputf8 && p.starts_with("ESMTP")) p.replace(0, 5, "UTF8SMTP");
+    return p;
   }
   // XCLIENT PROTO= ("SMTP"/"ESMTP"): the protocol name, literally, for the
   // rest of the session (a later HELO/EHLO does not change it).

@@ -44,6 +44,16 @@ std::string smtputf8_field(const std::string& postcat, const std::string& config
   return "(no message_size in: " + r.out + r.err + ")";
 }
 
+// The protocol word of the Received: header ("by HOST (Postfix) with WORD id").
+std::string received_with(const std::string& postcat, const std::string& config_dir,
+                          const std::string& qid) {
+  auto r = test::run({postcat, "-c", config_dir, "-h", "-q", qid});
+  auto at = r.out.find(" with ");
+  if (at == std::string::npos) return "(no Received: in: " + r.out + r.err + ")";
+  at += 6;
+  return r.out.substr(at, r.out.find(' ', at) - at);
+}
+
 const std::vector<std::string> kDialogue = [] {
   std::vector<std::string> steps{"EHLO c.example\r\n"};
   for (const auto& m :
@@ -90,6 +100,10 @@ TEST_CASE("MAIL FROM ... SMTPUTF8 is kept in the queue file as Postfix 3.7.11 ke
     CHECK(smtputf8_field("/usr/sbin/postcat", oracle.path(), their_ids[i]) == expected[i]);
     CHECK(smtputf8_field(test::command("postcat"), ours.instance().path(), our_ids[i]) ==
           expected[i]);
+    // The Received: header names the protocol as Postfix does ("UTF8SMTP"
+    // for a transaction that asked for SMTPUTF8).
+    CHECK(received_with(test::command("postcat"), ours.instance().path(), our_ids[i]) ==
+          received_with("/usr/sbin/postcat", oracle.path(), their_ids[i]));
   }
 }
 
