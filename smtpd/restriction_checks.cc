@@ -60,6 +60,24 @@ CheckStatus RestrictionEngine::permit_inet_interfaces(CheckContext& c) {
 
 // --- access tables -----------------------------------------------------
 
+CheckStatus RestrictionEngine::access_answer(CheckContext& c, const std::string& table_name,
+                                             const mail::AccessResult& r, const std::string& datum,
+                                             const std::string& reply_name,
+                                             std::string_view reply_class, std::string_view def_acl,
+                                             bool& found) {
+  found = false;
+  if (!r) {
+    // The table itself said why (e.g. "hash:/x is unavailable. ...").
+    found = true;
+    util::msg_warn(table_name + " lookup error for \"" + datum + "\"");
+    return table_result(c, table_name, "451 4.3.5 Server configuration error", datum, reply_name,
+                        reply_class, def_acl);
+  }
+  if (!*r) return CheckStatus::kDunno;
+  found = true;
+  return table_result(c, table_name, (*r)->value, datum, reply_name, reply_class, def_acl);
+}
+
 CheckStatus RestrictionEngine::check_access(CheckContext& c, std::string_view command,
                                             const std::string& table_name,
                                             const std::string& reply_name,
@@ -80,14 +98,7 @@ CheckStatus RestrictionEngine::check_access(CheckContext& c, std::string_view co
   }
   auto apply = [&](const mail::AccessResult& r, const std::string& datum,
                    bool& found) -> CheckStatus {
-    found = false;
-    if (!r) {
-      found = true;
-      return on_error(datum);
-    }
-    if (!*r) return CheckStatus::kDunno;
-    found = true;
-    return table_result(c, table_name, (*r)->value, datum, reply_name, reply_class, def_acl);
+    return access_answer(c, table_name, r, datum, reply_name, reply_class, def_acl, found);
   };
   bool found = false;
   if (is(command, "check_client_access") || is(command, "check_reverse_client_hostname_access")) {
@@ -258,12 +269,15 @@ CheckStatus RestrictionEngine::reject_unknown_address(CheckContext& c, const std
 
 // --- DNS block lists ---------------------------------------------------
 
-CheckStatus RestrictionEngine::rbl_reject_reply(CheckContext& c, const std::string& rbl_domain,
+CheckStatus RestrictionEngine::rbl_reject_reply(CheckContext& c, const std::string& rbl_arg,
                                                 const std::string& what,
                                                 std::string_view reply_class,
                                                 const std::string& txt) {
+  // rbl_reply_maps is searched with the argument as written ("list=127.0.0.2");
+  // $rbl_domain is the list's name alone.
+  const std::string rbl_domain = rbl_arg.substr(0, rbl_arg.find('='));
   std::string tpl = default_rbl_reply_;
-  std::string key = util::lowercase(rbl_domain);
+  std::string key = util::lowercase(rbl_arg);
   for (const auto& map : rbl_reply_maps_) {
     auto v = map->lookup(key);
     if (v && *v) {
@@ -312,7 +326,7 @@ CheckStatus RestrictionEngine::reject_rbl_addr(CheckContext& c, const std::strin
   if (!query) return CheckStatus::kDunno;
   RblAnswer answer = rbl_lookup(*query, want);
   if (!answer.listed) return CheckStatus::kDunno;
-  return rbl_reject_reply(c, domain, addr, reply_class, answer.txt);
+  return rbl_reject_reply(c, rbl_domain, addr, reply_class, answer.txt);
 }
 
 CheckStatus RestrictionEngine::reject_rbl_domain(CheckContext& c, const std::string& rbl_domain,
@@ -324,18 +338,11 @@ CheckStatus RestrictionEngine::reject_rbl_domain(CheckContext& c, const std::str
     want = domain.substr(eq + 1);
     domain.resize(eq);
   }
-  std::string name = what;
-  if (auto at = name.rfind('@'); at != std::string::npos) name = name.substr(at + 1);
-  if (name.empty() || name.front() == '[') return CheckStatus::kDunno;
-  auto dot = name.rfind('.');
-  std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
-  if (std::all_of(last.begin(), last.end(),
-                  [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
-    return CheckStatus::kDunno;
-  if (!valid_hostname(name)) return CheckStatus::kDunno;
-  RblAnswer answer = rbl_lookup(name + "." + domain, want);
+  auto query = rhsbl_query_name(what, domain);
+  if (!query) return CheckStatus::kDunno;
+  RblAnswer answer = rbl_lookup(*query, want);
   if (!answer.listed) return CheckStatus::kDunno;
-  return rbl_reject_reply(c, domain, what, reply_class, answer.txt);
+  return rbl_reject_reply(c, rbl_domain, what, reply_class, answer.txt);
 }
 
 // --- SASL login vs sender ---------------------------------------------

@@ -6,18 +6,32 @@
 #include <netdb.h>
 #include <resolv.h>
 
+#include <algorithm>
 #include <array>
 
 #include "libutil/log.h"
+#include "smtpd/restriction_hostname.h"
 
 namespace smtpd {
 namespace {
 
-struct Answer {
-  DnsStatus status = DnsStatus::kNotFound;
-  std::vector<std::string> data;  // addresses, MX targets ("pref host"), TXT strings
-  bool null_mx = false;
-};
+using Answer = DnsAnswer;
+
+// Postfix's words for the resolver's h_errno values.
+std::string dns_strerror(int error) {
+  switch (error) {
+    case HOST_NOT_FOUND:
+      return "Host not found";
+    case TRY_AGAIN:
+      return "Host not found, try again";
+    case NO_RECOVERY:
+      return "Non-recoverable error";
+    case NO_DATA:
+      return "Host found but no data record of requested type";
+    default:
+      return "Unknown error";
+  }
+}
 
 Answer query(std::string_view name, int type) {
   Answer out;
@@ -27,6 +41,7 @@ Answer query(std::string_view name, int type) {
   if (len < 0) {
     out.status = (h_errno == HOST_NOT_FOUND || h_errno == NO_DATA) ? DnsStatus::kNotFound
                                                                    : DnsStatus::kRetry;
+    out.error = dns_strerror(h_errno);
     return out;
   }
   // Header, then the question section, then the answers (RFC 1035 4.1).
@@ -70,7 +85,11 @@ Answer query(std::string_view name, int type) {
       if (dn_expand(base, eom, rd + 2, text, sizeof text) < 0) continue;
       std::string host(text);
       if (pref == 0 && (host.empty() || host == ".")) out.null_mx = true;
-      out.data.push_back(std::to_string(pref) + " " + host);
+      out.data.push_back(host);
+      out.preferences.push_back(pref);
+    } else if ((type == ns_t_ns || type == ns_t_ptr) && rdlen > 0) {
+      if (dn_expand(base, eom, rd, text, sizeof text) < 0) continue;
+      out.data.emplace_back(text);
     } else if (type == ns_t_txt) {
       std::string joined;
       for (int pos = 0; pos < rdlen;) {
@@ -83,6 +102,7 @@ Answer query(std::string_view name, int type) {
     }
   }
   out.status = out.data.empty() ? DnsStatus::kNotFound : DnsStatus::kOk;
+  if (out.data.empty()) out.error = dns_strerror(NO_DATA);
   return out;
 }
 
@@ -94,6 +114,12 @@ std::string ascii_fold(std::string_view s) {
 }
 
 }  // namespace
+
+DnsAnswer dns_query(std::string_view name, int type) {
+  Answer a = query(name, type);
+  if (a.status == DnsStatus::kOk && a.null_mx) a.status = DnsStatus::kNullMx;
+  return a;
+}
 
 DnsStatus dns_host_exists(std::string_view name) {
   bool retry = false;
@@ -138,10 +164,24 @@ std::optional<std::string> rbl_query_name(std::string_view client_addr,
   return out + std::string(rbl_domain);
 }
 
+std::optional<std::string> rhsbl_query_name(std::string_view what, std::string_view rbl_domain) {
+  std::string name(what);
+  if (auto at = name.rfind('@'); at != std::string::npos) name = name.substr(at + 1);
+  if (name.empty() || name.front() == '[') return std::nullopt;
+  auto dot = name.rfind('.');
+  std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
+  if (std::all_of(last.begin(), last.end(),
+                  [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
+    return std::nullopt;
+  if (!valid_hostname(name)) return std::nullopt;
+  return name + "." + std::string(rbl_domain);
+}
+
 RblAnswer rbl_lookup(const std::string& name, std::string_view want) {
   RblAnswer out;
   Answer a = query(name, ns_t_a);
   if (a.status == DnsStatus::kRetry) {
+    out.soft = true;
     util::msg_warn(name +
                    ": RBL lookup error: Host or domain name not found. Name service "
                    "error for name=" +

@@ -18,6 +18,21 @@ namespace smtpd {
 
 enum class DnsStatus { kOk, kNotFound, kRetry, kNullMx };
 
+// One query's answer: addresses (A/AAAA), host names (MX, NS, PTR), TXT
+// strings; for MX also the preferences. `error` is what the resolver said
+// when nothing was found (Postfix's dns_strerror words: "Host not found",
+// "Host not found, try again", ...).
+struct DnsAnswer {
+  DnsStatus status = DnsStatus::kNotFound;
+  std::vector<std::string> data;
+  std::vector<int> preferences;  // MX only, parallel to data
+  bool null_mx = false;
+  std::string error;
+};
+// res_query for `type` (ns_t_a, ns_t_mx, ...); a null MX is reported with
+// status kNullMx.
+DnsAnswer dns_query(std::string_view name, int type);
+
 // reject_unknown_helo_hostname: any A, AAAA or MX record.
 DnsStatus dns_host_exists(std::string_view name);
 // reject_unknown_{sender,recipient}_domain: MX (null MX noticed), then A/AAAA.
@@ -28,8 +43,14 @@ DnsStatus dns_mail_domain_exists(std::string_view domain);
 std::optional<std::string> rbl_query_name(std::string_view client_addr,
                                           std::string_view rbl_domain);
 
+// "name.rhsbl.example" for the domain of `what` (an address or a host
+// name); nullopt for address literals, names ending in a number and
+// malformed names, which Postfix never looks up.
+std::optional<std::string> rhsbl_query_name(std::string_view what, std::string_view rbl_domain);
+
 struct RblAnswer {
   bool listed = false;
+  bool soft = false;                   // the lookup failed for now (logged); never listed then
   std::vector<std::string> addresses;  // A records of the listing
   std::string txt;                     // TXT records joined by " / ", at most 500 bytes
 };

@@ -323,13 +323,17 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
         status = reject(c, ErrorClass::kPolicy, codes_.plaintext, "4.7.1",
                         "Session encryption is required");
     } else if (is(name, "reject_unknown_client_hostname") || is(name, "reject_unknown_client")) {
-      if (s.client.name == "unknown")
-        status = reject(c, ErrorClass::kPolicy, codes_.unk_client, "4.7.25",
-                        "Client host rejected: cannot find your hostname, [" + s.client.addr + "]");
+      // A lookup that failed for now is never a permanent reject.
+      if (s.client.name_status != PeerStatus::kOk)
+        status =
+            reject(c, ErrorClass::kPolicy,
+                   s.client.name_status == PeerStatus::kTemp ? 450 : codes_.unk_client, "4.7.25",
+                   "Client host rejected: cannot find your hostname, [" + s.client.addr + "]");
     } else if (is(name, "reject_unknown_reverse_client_hostname")) {
-      if (s.client.reverse_name == "unknown")
+      if (s.client.reverse_name_status != PeerStatus::kOk)
         status = reject(
-            c, ErrorClass::kPolicy, codes_.unk_client, "4.7.1",
+            c, ErrorClass::kPolicy,
+            s.client.reverse_name_status == PeerStatus::kPerm ? codes_.unk_client : 450, "4.7.1",
             "Client host rejected: cannot find your reverse hostname, [" + s.client.addr + "]");
     } else if (is(name, "permit_inet_interfaces")) {
       status = permit_inet_interfaces(c);
@@ -356,6 +360,15 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
       }
     } else if (is(name, "reject_rbl_client") || is(name, "reject_rbl")) {
       status = reject_rbl_addr(c, arg, s.client.addr, kClassClient);
+    } else if (is(name, "permit_dnswl_client")) {
+      status = permit_dnswl(c, arg, s.client.addr, false, kClassClient);
+    } else if (is(name, "permit_rhswl_client")) {
+      if (!is(s.client.name, "unknown"))
+        status = permit_dnswl(c, arg, s.client.name, true, kClassClient);
+    } else if (auto server = server_check(name)) {
+      status = check_server_access_command(c, name, *server, arg, def_acl);
+    } else if (is(name, "permit_mx_backup")) {
+      if (c.recipient) status = permit_mx_backup(c, *c.recipient);
     } else if (is(name, "reject_rhsbl_client")) {
       if (s.client.name != "unknown")
         status = reject_rbl_domain(c, arg, s.client.name, kClassClient);
@@ -424,9 +437,8 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
       if (s.sender && s.sender->empty() && s.recipients.size() > (c.where == "DATA" ? 1u : 0u))
         status = reject(c, ErrorClass::kPolicy, codes_.mul_rcpt, "5.5.3",
                         "<" + reply_name + ">: " + rc + " rejected: Multi-recipient bounce");
-    } else if (is(name, "permit_naked_ip_address") || is(name, "permit_mx_backup") ||
-               is(name, "check_relay_domains") || is(name, "reject_maps_rbl") ||
-               is(name, "sleep")) {
+    } else if (is(name, "permit_naked_ip_address") || is(name, "check_relay_domains") ||
+               is(name, "reject_maps_rbl") || is(name, "sleep")) {
       util::msg_warn("restriction `" + name + "' is not supported; ignored");
     } else if (auto it = classes_.find(name); it != classes_.end()) {
       status = generic_checks(c, it->second, reply_name, reply_class, def_acl);

@@ -136,6 +136,35 @@ class RestrictionEngine final : public Restrictions {
   CheckStatus rbl_reject_reply(CheckContext& c, const std::string& rbl_domain,
                                const std::string& what, std::string_view reply_class,
                                const std::string& txt);
+  // restriction_dns_checks.cc: restrictions driven by DNS servers and
+  // allow lists.
+  enum class ServerSubject { kClient, kReverseClient, kHelo, kSender, kRecipient };
+  struct ServerCheck {
+    int type;  // ns_t_ns, ns_t_mx, ns_t_a
+    ServerSubject subject;
+  };
+  // check_{client,reverse_client,helo,sender,recipient}_{ns,mx,a}_access.
+  static std::optional<ServerCheck> server_check(std::string_view name);
+  CheckStatus check_server_access_command(CheckContext& c, const std::string& command,
+                                          ServerCheck check, const std::string& table,
+                                          std::string_view def_acl);
+  CheckStatus check_server_access(CheckContext& c, const std::string& table,
+                                  const std::string& name, int type, const std::string& reply_name,
+                                  std::string_view reply_class, std::string_view def_acl);
+  // permit_dnswl_client (`what` an address) and permit_rhswl_client (a name).
+  CheckStatus permit_dnswl(CheckContext& c, const std::string& dnswl, const std::string& what,
+                           bool by_name, std::string_view reply_class);
+  CheckStatus permit_mx_backup(CheckContext& c, const std::string& recipient);
+  bool i_am_mx(CheckContext& c, const std::vector<std::string>& hosts,
+               const std::string& reply_name);
+  bool has_my_addr(CheckContext& c, const std::string& host, const std::string& reply_name);
+  bool all_auth_mx_addr(CheckContext& c, const std::string& host, const std::string& reply_name);
+  // An access-table answer for `datum`: its action, a lookup error (451
+  // 4.3.5), or nothing (`found` false, kDunno).
+  CheckStatus access_answer(CheckContext& c, const std::string& table, const mail::AccessResult& r,
+                            const std::string& datum, const std::string& reply_name,
+                            std::string_view reply_class, std::string_view def_acl, bool& found);
+
   // reject_*_sender_login_mismatch: smtpd_sender_login_maps owners of the
   // sender against the SASL login (allow_unknown: senders without owner pass).
   CheckStatus sender_login_mismatch(CheckContext& c, const std::string& sender, bool allow_unknown);
@@ -158,6 +187,9 @@ class RestrictionEngine final : public Restrictions {
   std::map<std::string, std::unique_ptr<PolicyClient>> policy_;
   std::unique_ptr<mail::MatchList> mynetworks_;
   std::string mynetworks_error_;  // why mynetworks could not be opened
+  // permit_mx_backup_networks; null when empty (any primary MX will do).
+  std::unique_ptr<mail::MatchList> perm_mx_networks_;
+  std::string perm_mx_networks_error_;
   mail::Resolver resolver_;
   std::vector<std::string> own_addresses_;
   TableList local_rcpt_maps_, relay_rcpt_maps_, virt_mailbox_maps_, virt_alias_maps_,

@@ -19,17 +19,29 @@ bool in(const std::array<std::string_view, N>& names, std::string_view name) {
   return false;
 }
 
-constexpr std::array<std::string_view, 10> kTableCommands = {
-    "check_client_access",    "check_reverse_client_hostname_access",
-    "check_helo_access",      "check_sender_access",
-    "check_recipient_access", "check_etrn_access",
-    "check_ccert_access",     "check_sasl_access",
-    "check_address_map",      "check_client_hostname_access"};
+constexpr std::array<std::string_view, 25> kTableCommands = {
+    "check_client_access", "check_reverse_client_hostname_access", "check_helo_access",
+    "check_sender_access", "check_recipient_access", "check_etrn_access", "check_ccert_access",
+    "check_sasl_access", "check_address_map", "check_client_hostname_access",
+    // Access by the DNS servers of a name (check_server_access in Postfix).
+    "check_client_ns_access", "check_client_mx_access", "check_client_a_access",
+    "check_reverse_client_ns_access", "check_reverse_client_mx_access",
+    "check_reverse_client_a_access", "check_helo_ns_access", "check_helo_mx_access",
+    "check_helo_a_access", "check_sender_ns_access", "check_sender_mx_access",
+    "check_sender_a_access", "check_recipient_ns_access", "check_recipient_mx_access",
+    "check_recipient_a_access"};
 
-constexpr std::array<std::string_view, 9> kArgumentCommands = {
-    "reject_rbl_client",           "reject_rbl",           "reject_rhsbl_client",
-    "reject_rhsbl_reverse_client", "reject_rhsbl_helo",    "reject_rhsbl_sender",
-    "reject_rhsbl_recipient",      "check_policy_service", "sleep"};
+constexpr std::array<std::string_view, 11> kArgumentCommands = {"reject_rbl_client",
+                                                                "reject_rbl",
+                                                                "reject_rhsbl_client",
+                                                                "reject_rhsbl_reverse_client",
+                                                                "reject_rhsbl_helo",
+                                                                "reject_rhsbl_sender",
+                                                                "reject_rhsbl_recipient",
+                                                                "permit_dnswl_client",
+                                                                "permit_rhswl_client",
+                                                                "check_policy_service",
+                                                                "sleep"};
 
 }  // namespace
 

@@ -183,6 +183,19 @@ util::Result<std::unique_ptr<RestrictionEngine>> RestrictionEngine::build(
     e->mynetworks_error_ = ml.error().message;
   }
   e->own_addresses_ = mail::own_addresses(config);
+  auto mx_networks = get("permit_mx_backup_networks");
+  if (!mx_networks) return std::unexpected(mx_networks.error());
+  if (mx_networks->find_first_not_of(" \t\r\n,") != std::string::npos) {
+    auto list = mail::MatchList::parse(
+        *mx_networks, {"permit_mx_backup_networks",
+                       mail::parent_domain_matches(*pdms, "permit_mx_backup_networks")});
+    if (list) {
+      e->perm_mx_networks_ = std::make_unique<mail::MatchList>(std::move(*list));
+    } else {
+      util::msg_error("permit_mx_backup_networks: " + list.error().message);
+      e->perm_mx_networks_error_ = list.error().message;
+    }
+  }
 
   for (auto [name, out] : {std::pair{"local_recipient_maps", &e->local_rcpt_maps_},
                            std::pair{"relay_recipient_maps", &e->relay_rcpt_maps_},

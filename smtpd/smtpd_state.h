@@ -32,6 +32,11 @@ struct SmtpReply {
   bool is_temporary() const { return code >= 400 && code < 500; }
 };
 
+// How a client name lookup ended (Postfix's SMTPD_PEER_CODE_*): a
+// temporary failure makes reject_unknown_* answer 450 whatever
+// unknown_client_reject_code says.
+enum class PeerStatus { kOk, kTemp, kPerm, kForged };
+
 struct ClientInfo {
   std::string name = "unknown";          // verified reverse name, or "unknown"
   std::string reverse_name = "unknown";  // PTR result even when not verified
@@ -39,6 +44,9 @@ struct ClientInfo {
   std::string port;                      // "41234"
   std::string server_addr;               // our end: "127.0.0.1"
   std::string server_port;               // "25"
+
+  PeerStatus name_status = PeerStatus::kPerm;
+  PeerStatus reverse_name_status = PeerStatus::kPerm;
   // "name[addr]": the form every log line uses.
   std::string namaddr() const { return name + "[" + addr + "]"; }
 };

@@ -31,14 +31,20 @@ class PostfixOracle {
  public:
   // `main_cf`: extra main.cf lines, where ACCESS stands for the path of an
   // access table made from `access_text` by Postfix's postmap;
-  // `extra_master_cf`: services added to Debian's master.cf.
+  // `extra_master_cf`: services added to Debian's master.cf; `resolv_conf`,
+  // when given, becomes queue/etc/resolv.conf, what the chrooted smtpd's
+  // resolver reads (dns_fixture.h).
   PostfixOracle(const std::string& main_cf, const std::string& access_text = "",
-                const std::string& extra_master_cf = "")
+                const std::string& extra_master_cf = "", const std::string& resolv_conf = "")
       : port_(master_test::free_port()) {
     ::chmod(dir_.path().c_str(), 0755);
     const std::string d = dir_.path();
     std::filesystem::create_directories(d + "/data");
     std::filesystem::create_directories(d + "/queue");
+    if (!resolv_conf.empty()) {
+      std::filesystem::create_directories(d + "/queue/etc");
+      dir_.write("queue/etc/resolv.conf", resolv_conf);
+    }
     test::run({"chown", "postfix", d + "/data"});
     dir_.write("main.cf", "");
     std::string access = dir_.write("access", access_text);

@@ -11,6 +11,7 @@
 
 #include "tests/integration/master_fixture.h"
 #include "tests/integration/smtpd_fixture.h"
+#include "tests/integration/smtpd_interop.h"
 #include "tests/integration/smtpd_oracle_fixture.h"
 #include "tests/support/paths.h"
 #include "tests/support/process.h"
@@ -18,6 +19,9 @@
 #include "tests/support/temp_dir.h"
 
 namespace {
+
+using smtpd_test::policy_lines;
+using smtpd_test::run_dialogue;
 
 // The restriction part of main.cf, shared by both instances. ACCESS is the
 // access table's path.
@@ -71,41 +75,6 @@ const std::vector<std::string> kDialogue = {
     "RCPT TO:<root@mx.example.test>",
     "QUIT",
 };
-
-std::vector<std::string> run_dialogue(int port, const std::vector<std::string>& dialogue) {
-  std::vector<std::string> replies;
-  util::Result<test::SmtpClient> c = util::fail("not connected");
-  master_test::eventually([&] {
-    c = test::SmtpClient::connect("127.0.0.1", port, std::chrono::seconds(5));
-    return c.has_value();
-  });
-  if (!c) return {"(connect failed)"};
-  auto banner = c->banner();
-  if (!banner) return {"(no banner)"};
-  for (const auto& cmd : dialogue) {
-    auto r = c->command(cmd);
-    replies.push_back(cmd + " -> " + (r ? r->last() : "(error " + r.error().message + ")"));
-  }
-  return replies;
-}
-
-// The reject/warn lines of smtpd, without time, pid, client name and queue id.
-std::vector<std::string> policy_lines(const std::string& log) {
-  static const std::regex kLine(
-      R"(smtpd\[\d+\]: (\w+): (reject|reject_warning|warn|hold|discard|redirect|filter): (.*))");
-  static const std::regex kClient(R"(from [^ \[]*\[127\.0\.0\.1\])");
-  std::vector<std::string> out;
-  std::istringstream in(log);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::smatch m;
-    if (!std::regex_search(line, m, kLine)) continue;
-    std::string qid = m[1] == "NOQUEUE" ? "NOQUEUE" : "QID";
-    out.push_back(qid + ": " + m[2].str() + ": " +
-                  std::regex_replace(m[3].str(), kClient, "from CLIENT[127.0.0.1]"));
-  }
-  return out;
-}
 
 // Run `dialogue` against both and compare replies and policy log lines.
 void compare_with_postfix(const std::string& restrictions, const std::string& access_text,

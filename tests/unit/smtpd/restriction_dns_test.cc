@@ -17,6 +17,18 @@ TEST_CASE("RBL query names reverse IPv4 octets and IPv6 nibbles", "[smtpd][dns]"
   CHECK_FALSE(smtpd::rbl_query_name("not-an-address", "bl.example"));
 }
 
+TEST_CASE("RHSBL query names take the domain of an address, never a literal or number",
+          "[smtpd][dns]") {
+  CHECK(smtpd::rhsbl_query_name("joe@spam.example", "rhs.example") ==
+        std::optional<std::string>("spam.example.rhs.example"));
+  CHECK(smtpd::rhsbl_query_name("helo.example", "rhs.example") ==
+        std::optional<std::string>("helo.example.rhs.example"));
+  CHECK_FALSE(smtpd::rhsbl_query_name("joe@[192.0.2.1]", "rhs.example"));
+  CHECK_FALSE(smtpd::rhsbl_query_name("192.0.2.1", "rhs.example"));
+  CHECK_FALSE(smtpd::rhsbl_query_name("joe@bad..example", "rhs.example"));
+  CHECK_FALSE(smtpd::rhsbl_query_name("joe@", "rhs.example"));
+}
+
 TEST_CASE("a client not listed in a block list passes reject_rbl_client",
           "[smtpd][dns][restrictions]") {
   rtest::Fixture f;

@@ -425,9 +425,19 @@ TEST_CASE("unknown HELO names and clients without a verified name", "[smtpd][res
   // NXDOMAIN rejects with unknown_hostname_reject_code (450); a resolver
   // failure defers with the same reply.
   f.session.client.name = "client.example.org";
+  f.session.client.name_status = smtpd::PeerStatus::kOk;
   CHECK(f.reply_line(f.rcpt(*r, "alice@example.test")) ==
         "450 4.7.1 <no-such-host.invalid>: Helo command rejected: Host not found");
   f.session.client.name = "unknown";
+  f.session.client.name_status = smtpd::PeerStatus::kPerm;
   CHECK(f.reply_line(f.rcpt(*r, "alice@example.test")) ==
+        "450 4.7.25 Client host rejected: cannot find your hostname, [10.1.2.3]");
+  // A lookup that failed for now is 450 whatever unknown_client_reject_code says.
+  f.config.set_override("unknown_client_reject_code", "550");
+  auto strict = f.engine();
+  CHECK(f.reply_line(f.rcpt(*strict, "alice@example.test")) ==
+        "550 5.7.25 Client host rejected: cannot find your hostname, [10.1.2.3]");
+  f.session.client.name_status = smtpd::PeerStatus::kTemp;
+  CHECK(f.reply_line(f.rcpt(*strict, "alice@example.test")) ==
         "450 4.7.25 Client host rejected: cannot find your hostname, [10.1.2.3]");
 }
