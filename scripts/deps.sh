@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what Postern needs to build and test on Debian 12 (run as root).
-# Debian's postfix is installed as the oracle, unconfigured and not started.
+# Debian's postfix is installed as the oracle, unconfigured and not started;
+# unbound is the DNS server the DNS tests start for themselves
+# (tests/integration/dns_fixture.h), its system service is not started either.
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,7 @@ packages=(
   db-util sasl2-bin libsasl2-modules openssl swaks libnet-ssleay-perl python3
   postfix postfix-pcre pflogsumm memcached postfix-policyd-spf-perl dovecot-imapd bsd-mailx
   opendkim opendkim-tools python3-milter python3-dkim
+  unbound
 )
 
 missing=()
