@@ -118,7 +118,9 @@ void SmtpService::init(mail::Daemon& daemon) {
   settings_ = load_settings(daemon.config, protocol_);
   relayhost_ = daemon.config.get("relayhost");
   sender_dependent_auth_ = daemon.config.get_bool("smtp_sender_dependent_authentication");
-  // The resolver reads resolv.conf now, before the chroot hides it.
+  // The resolver reads the host's resolv.conf now; once chrooted, glibc
+  // notices that etc/resolv.conf below the queue directory is another file
+  // and reads that one, as Postfix's chrooted smtp does (smtp_mx_routing_test).
   ::res_init();
   // Load the name service configuration too (nsswitch.conf, hosts) while
   // it is visible; getaddrinfo keeps it for the chrooted lookups.
