@@ -324,8 +324,8 @@ CheckStatus RestrictionEngine::reject_rbl_addr(CheckContext& c, const std::strin
   }
   auto query = rbl_query_name(addr, domain);
   if (!query) return CheckStatus::kDunno;
-  RblAnswer answer = rbl_lookup(*query, want);
-  if (!answer.listed) return CheckStatus::kDunno;
+  const RblRecord& answer = rbl_cache_.lookup(*query);
+  if (!rbl_matches(answer, want)) return CheckStatus::kDunno;
   return rbl_reject_reply(c, rbl_domain, addr, reply_class, answer.txt);
 }
 
@@ -340,8 +340,8 @@ CheckStatus RestrictionEngine::reject_rbl_domain(CheckContext& c, const std::str
   }
   auto query = rhsbl_query_name(what, domain);
   if (!query) return CheckStatus::kDunno;
-  RblAnswer answer = rbl_lookup(*query, want);
-  if (!answer.listed) return CheckStatus::kDunno;
+  const RblRecord& answer = rbl_cache_.lookup(*query);
+  if (!rbl_matches(answer, want)) return CheckStatus::kDunno;
   return rbl_reject_reply(c, rbl_domain, what, reply_class, answer.txt);
 }
 

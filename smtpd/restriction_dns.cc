@@ -177,8 +177,8 @@ std::optional<std::string> rhsbl_query_name(std::string_view what, std::string_v
   return name + "." + std::string(rbl_domain);
 }
 
-RblAnswer rbl_lookup(const std::string& name, std::string_view want) {
-  RblAnswer out;
+RblRecord rbl_fetch(const std::string& name) {
+  RblRecord out;
   Answer a = query(name, ns_t_a);
   if (a.status == DnsStatus::kRetry) {
     out.soft = true;
@@ -189,24 +189,8 @@ RblAnswer rbl_lookup(const std::string& name, std::string_view want) {
     return out;
   }
   if (a.status != DnsStatus::kOk) return out;
+  out.found = true;
   out.addresses = a.data;
-  if (!want.empty()) {
-    // "127.0.0.2" or a pattern list "127.0.0.[2;4]" is beyond this: exact
-    // matches, comma-separated alternatives.
-    bool match = false;
-    std::string w = ascii_fold(want);
-    std::size_t start = 0;
-    while (start <= w.size()) {
-      std::size_t end = w.find(',', start);
-      if (end == std::string::npos) end = w.size();
-      std::string one = w.substr(start, end - start);
-      for (const auto& got : a.data)
-        if (got == one) match = true;
-      start = end + 1;
-    }
-    if (!match) return out;
-  }
-  out.listed = true;
   Answer txt = query(name, ns_t_txt);
   for (const auto& t : txt.data) {
     if (!out.txt.empty()) out.txt += " / ";
@@ -217,6 +201,94 @@ RblAnswer rbl_lookup(const std::string& name, std::string_view want) {
     }
   }
   return out;
+}
+
+namespace {
+
+// One octet pattern of Postfix's ip_match: "2", "[2;4]", "[2..4;9]".
+bool octet_matches(std::string_view pattern, int octet) {
+  auto number = [](std::string_view text) -> int {
+    if (text.empty() || text.size() > 3 || !std::all_of(text.begin(), text.end(), [](char ch) {
+          return std::isdigit(static_cast<unsigned char>(ch));
+        }))
+      return -1;
+    int v = std::stoi(std::string(text));
+    return v <= 255 ? v : -1;
+  };
+  if (pattern.size() >= 2 && pattern.front() == '[' && pattern.back() == ']') {
+    std::string_view items = pattern.substr(1, pattern.size() - 2);
+    while (!items.empty()) {
+      auto semi = items.find(';');
+      std::string_view item = items.substr(0, semi);
+      items = semi == std::string_view::npos ? std::string_view() : items.substr(semi + 1);
+      auto range = item.find("..");
+      int lo = number(item.substr(0, range));
+      int hi = range == std::string_view::npos ? lo : number(item.substr(range + 2));
+      if (lo >= 0 && hi >= 0 && octet >= lo && octet <= hi) return true;
+    }
+    return false;
+  }
+  return number(pattern) == octet;
+}
+
+bool address_matches(std::string_view pattern, const std::string& address) {
+  unsigned char bytes[4];
+  if (inet_pton(AF_INET, address.c_str(), bytes) != 1) return false;
+  for (int i = 0; i < 4; ++i) {
+    auto dot = i < 3 ? pattern.find('.') : std::string_view::npos;
+    // A '.' inside [...] cannot occur ("[2..4]" uses two): split outside brackets.
+    if (i < 3 && pattern.find('[') < dot) {
+      auto close = pattern.find(']');
+      if (close == std::string_view::npos) return false;
+      dot = pattern.find('.', close);
+    }
+    if (i < 3 && dot == std::string_view::npos) return false;
+    if (!octet_matches(pattern.substr(0, dot), bytes[i])) return false;
+    pattern = i < 3 ? pattern.substr(dot + 1) : std::string_view();
+  }
+  return true;
+}
+
+}  // namespace
+
+bool rbl_matches(const RblRecord& record, std::string_view want) {
+  if (!record.found) return false;
+  if (want.empty()) return true;
+  std::string w = ascii_fold(want);
+  std::size_t start = 0;
+  while (start <= w.size()) {
+    std::size_t end = w.find(',', start);
+    if (end == std::string::npos) end = w.size();
+    std::string one = w.substr(start, end - start);
+    for (const auto& got : record.addresses)
+      if (address_matches(one, got)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+RblAnswer rbl_lookup(const std::string& name, std::string_view want) {
+  RblRecord record = rbl_fetch(name);
+  RblAnswer out;
+  out.soft = record.soft;
+  out.listed = rbl_matches(record, want);
+  out.addresses = record.addresses;
+  out.txt = record.txt;
+  return out;
+}
+
+const RblRecord& RblCache::lookup(const std::string& query) {
+  auto it = entries_.find(query);
+  if (it != entries_.end()) {
+    order_.splice(order_.begin(), order_, it->second.second);
+    return it->second.first;
+  }
+  if (entries_.size() >= kLimit) {
+    entries_.erase(order_.back());
+    order_.pop_back();
+  }
+  order_.push_front(query);
+  return entries_.emplace(query, std::pair{rbl_fetch(query), order_.begin()}).first->second.first;
 }
 
 }  // namespace smtpd

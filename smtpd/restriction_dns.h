@@ -9,6 +9,8 @@
 // IPv6 nibbles, and "domain=127.0.0.2" matches only that answer.
 #pragma once
 
+#include <list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,7 +56,35 @@ struct RblAnswer {
   std::vector<std::string> addresses;  // A records of the listing
   std::string txt;                     // TXT records joined by " / ", at most 500 bytes
 };
-// Look up `query` (A, then TXT when listed). `want` (from "domain=127.0.0.2")
+// What a block or allow list says about one query name: its A records and
+// TXT text (joined by " / ", at most 500 bytes), or that it could not be
+// asked now (`soft`, logged as Postfix's "RBL lookup error" warning).
+struct RblRecord {
+  bool soft = false;
+  bool found = false;
+  std::vector<std::string> addresses;
+  std::string txt;
+};
+RblRecord rbl_fetch(const std::string& query);
+// Does the record list the client? `want` is the "=..." of "list=127.0.0.2":
+// Postfix's byte patterns ("127.0.0.[2;4]", "127.0.0.[2..11]"), and here
+// also several separated by commas.
+bool rbl_matches(const RblRecord& record, std::string_view want);
+
+// Postfix keeps the answers of the last 100 list queries for the life of
+// the smtpd process: a list asked twice is looked up (and its failure
+// logged) once. One per restriction engine.
+class RblCache {
+ public:
+  const RblRecord& lookup(const std::string& query);
+
+ private:
+  static constexpr std::size_t kLimit = 100;
+  std::list<std::string> order_;  // most recent first
+  std::map<std::string, std::pair<RblRecord, std::list<std::string>::iterator>> entries_;
+};
+
+// Look up `query` (A, then TXT when listed), without the cache. `want` (from "domain=127.0.0.2")
 // restricts which answers count. DNS errors are logged and mean not listed.
 RblAnswer rbl_lookup(const std::string& query, std::string_view want);
 

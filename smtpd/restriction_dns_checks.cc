@@ -68,7 +68,7 @@ std::optional<RestrictionEngine::ServerCheck> RestrictionEngine::server_check(
     std::string_view name) {
   static constexpr std::array<std::pair<std::string_view, ServerSubject>, 5> kSubjects = {{
       {"check_client_", ServerSubject::kClient},
-      {"check_reverse_client_", ServerSubject::kReverseClient},
+      {"check_reverse_client_hostname_", ServerSubject::kReverseClient},
       {"check_helo_", ServerSubject::kHelo},
       {"check_sender_", ServerSubject::kSender},
       {"check_recipient_", ServerSubject::kRecipient},
@@ -242,14 +242,14 @@ CheckStatus RestrictionEngine::permit_dnswl(CheckContext& c, const std::string& 
   }
   auto query = by_name ? rhsbl_query_name(what, domain) : rbl_query_name(what, domain);
   if (!query) return CheckStatus::kDunno;
-  RblAnswer answer = rbl_lookup(*query, want);
+  const RblRecord& answer = rbl_cache_.lookup(*query);
   if (answer.soft) {
     // An allow list that cannot answer now turns a later reject into 450.
     defer_if(c.defer_if_reject, ErrorClass::kPolicy, 450, "4.7.1",
              "<" + what + ">: " + std::string(reply_class) + " rejected: Service unavailable");
     return CheckStatus::kDunno;
   }
-  return answer.listed ? CheckStatus::kOk : CheckStatus::kDunno;
+  return rbl_matches(answer, want) ? CheckStatus::kOk : CheckStatus::kDunno;
 }
 
 // --- permit_mx_backup --------------------------------------------------

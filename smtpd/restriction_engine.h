@@ -25,6 +25,7 @@
 #include "libmail/resolve.h"
 #include "smtpd/policy_client.h"
 #include "smtpd/restriction_addr_find.h"
+#include "smtpd/restriction_dns.h"
 #include "smtpd/restriction_list.h"
 #include "smtpd/restrictions.h"
 
@@ -143,7 +144,7 @@ class RestrictionEngine final : public Restrictions {
     int type;  // ns_t_ns, ns_t_mx, ns_t_a
     ServerSubject subject;
   };
-  // check_{client,reverse_client,helo,sender,recipient}_{ns,mx,a}_access.
+  // check_{client,reverse_client_hostname,helo,sender,recipient}_{ns,mx,a}_access.
   static std::optional<ServerCheck> server_check(std::string_view name);
   CheckStatus check_server_access_command(CheckContext& c, const std::string& command,
                                           ServerCheck check, const std::string& table,
@@ -185,6 +186,7 @@ class RestrictionEngine final : public Restrictions {
   std::map<std::string, RestrictionList> classes_;
   std::map<std::string, std::unique_ptr<util::Dict>> tables_;
   std::map<std::string, std::unique_ptr<PolicyClient>> policy_;
+  RblCache rbl_cache_;
   std::unique_ptr<mail::MatchList> mynetworks_;
   std::string mynetworks_error_;  // why mynetworks could not be opened
   // permit_mx_backup_networks; null when empty (any primary MX will do).

@@ -25,8 +25,8 @@ constexpr std::array<std::string_view, 25> kTableCommands = {
     "check_sasl_access", "check_address_map", "check_client_hostname_access",
     // Access by the DNS servers of a name (check_server_access in Postfix).
     "check_client_ns_access", "check_client_mx_access", "check_client_a_access",
-    "check_reverse_client_ns_access", "check_reverse_client_mx_access",
-    "check_reverse_client_a_access", "check_helo_ns_access", "check_helo_mx_access",
+    "check_reverse_client_hostname_ns_access", "check_reverse_client_hostname_mx_access",
+    "check_reverse_client_hostname_a_access", "check_helo_ns_access", "check_helo_mx_access",
     "check_helo_a_access", "check_sender_ns_access", "check_sender_mx_access",
     "check_sender_a_access", "check_recipient_ns_access", "check_recipient_mx_access",
     "check_recipient_a_access"};

@@ -33,7 +33,11 @@ struct Dialogues {
 Dialogues compare_with_postfix(const dns_test::DnsServer& dns, const std::string& main_cf,
                                const std::string& access_text,
                                const std::vector<std::string>& dialogue, std::size_t min_lines) {
-  smtpd_test::PostfixOracle oracle(main_cf, access_text, "", dns.resolv_conf());
+  // Many rejects in one session: no error sleep, no 421 on the way.
+  const std::string restrictions = main_cf +
+                                   "smtpd_error_sleep_time = 0\nsmtpd_soft_error_limit = 100\n"
+                                   "smtpd_hard_error_limit = 100\n";
+  smtpd_test::PostfixOracle oracle(restrictions, access_text, "", dns.resolv_conf());
   INFO(oracle.why());
   REQUIRE(oracle.ok());
 
@@ -42,7 +46,7 @@ Dialogues compare_with_postfix(const dns_test::DnsServer& dns, const std::string
   REQUIRE(test::run({test::command("postmap"), "-c", ours.instance().path(), "hash:" + access})
               .exit_status == 0);
   ours.instance().dir().write("main.cf", ours.instance().dir().read("main.cf") +
-                                             smtpd_test::with_access_path(main_cf, access));
+                                             smtpd_test::with_access_path(restrictions, access));
   dns.install(ours.instance().dir().file("queue"));
   REQUIRE(ours.start().exit_status == 0);
   // start() made sure our smtpd answers with a session of its own: compare
@@ -104,6 +108,8 @@ TEST_CASE("block lists, allow lists and DNS server checks answer as Postfix 3.7 
   records.insert(records.end(),
                  {
                      "helo.example.test. A 127.0.0.1",
+                     "helo.example.test. MX 10 mx1.bad.test.",
+                     "client.example.test.wl.test. A 127.0.0.2",
                      // IP block lists: 127.0.0.1 is listed by zen.test and custom.test.
                      "1.0.0.127.zen.test. A 127.0.0.2",
                      "1.0.0.127.zen.test. TXT \"Listed by zen, see https://zen.test/q?127.0.0.1\"",
@@ -147,13 +153,14 @@ TEST_CASE("block lists, allow lists and DNS server checks answer as Postfix 3.7 
   // Each recipient domain selects one restriction class through ACCESS.
   const std::string main_cf =
       "mynetworks = 127.0.0.0/8\n"
-      "relay_domains = dnswl.example, dnswlmiss.example\n"
+      "relay_domains = dnswl.example, dnswlmiss.example, dnswltemp.example, rhswl.example\n"
       "permit_mx_backup_networks = 192.0.2.0/24\n"
       "rbl_reply_maps = inline:{{custom.test=550 5.7.9 $$rbl_class $$rbl_what listed by "
       "$$rbl_domain ($$rbl_reason)}}\n"
       "smtpd_recipient_restrictions = check_recipient_access hash:ACCESS, permit\n"
       "smtpd_restriction_classes = rbl, rblhit, rblmiss, rblcustom, rbltemp, rhsclient, rhsrev, "
-      "rhshelo, rhssender, rhsrcpt, dnswl, dnswlmiss, mxchk, nschk, achk, mxb, clientmx\n"
+      "rhshelo, rhssender, rhsrcpt, dnswl, dnswlmiss, dnswltemp, rhswl, mxchk, nschk, achk, mxb, "
+      "clientmx, helomx, senderns, revclienta\n"
       "rbl = reject_rbl_client zen.test\n"
       "rblhit = reject_rbl_client zen.test=127.0.0.2\n"
       "rblmiss = reject_rbl_client zen.test=127.0.0.4, reject_rbl_client custom.test=127.0.0.2\n"
@@ -166,6 +173,11 @@ TEST_CASE("block lists, allow lists and DNS server checks answer as Postfix 3.7 
       "rhsrcpt = reject_rhsbl_recipient rhs.test=127.0.0.4\n"
       "dnswl = permit_dnswl_client wl.test, reject\n"
       "dnswlmiss = permit_dnswl_client nowl.test, reject\n"
+      "dnswltemp = permit_dnswl_client tempfail.test, reject\n"
+      "rhswl = permit_rhswl_client wl.test, reject\n"
+      "helomx = check_helo_mx_access inline:{{mx1.bad.test=REJECT bad helo mx}}\n"
+      "senderns = check_sender_ns_access inline:{{ns1.bad.test=REJECT bad sender ns}}\n"
+      "revclienta = check_reverse_client_hostname_a_access inline:{{127.0.0.1=REJECT reverse client}}\n"
       "mxchk = check_recipient_mx_access inline:{{mx1.bad.test=REJECT bad mx name}, "
       "{127.0.0.67=REJECT bad mx address}, {127.0.0.68=554 5.7.9 domain is its own mx}}\n"
       "nschk = check_recipient_ns_access inline:{{ns1.bad.test=REJECT bad name server}}\n"
@@ -179,7 +191,9 @@ TEST_CASE("block lists, allow lists and DNS server checks answer as Postfix 3.7 
       "rhsbl-rcpt.example rhsrcpt\ndnswl.example dnswl\ndnswlmiss.example dnswlmiss\n"
       "mxbad.test mxchk\nmxaddr.test mxchk\nmxself.test mxchk\nnullmx.test mxchk\n"
       "tempfail.test mxchk\nsub.nsbad.test nschk\nabad.test achk\naok.test achk\n"
-      "backup.test mxb\nbackup2.test mxb\nprimary.test mxb\nclientmx.example clientmx\n";
+      "backup.test mxb\nbackup2.test mxb\nprimary.test mxb\nsub.tempfail.test mxb\n"
+      "clientmx.example clientmx\ndnswltemp.example dnswltemp\nrhswl.example rhswl\n"
+      "helomx.example helomx\nsenderns.example senderns\nrevclienta.example revclienta\n";
   const std::vector<std::string> dialogue = {
       "EHLO helo.example.test",
       "MAIL FROM:<s@spam.example.test>",
@@ -207,6 +221,12 @@ TEST_CASE("block lists, allow lists and DNS server checks answer as Postfix 3.7 
       "RCPT TO:<x@backup2.test>",
       "RCPT TO:<x@primary.test>",
       "RCPT TO:<x@clientmx.example>",
+      "RCPT TO:<x@dnswltemp.example>",
+      "RCPT TO:<x@rhswl.example>",
+      "RCPT TO:<x@sub.tempfail.test>",
+      "RCPT TO:<x@helomx.example>",
+      "RCPT TO:<x@senderns.example>",
+      "RCPT TO:<x@revclienta.example>",
       "QUIT",
   };
   Dialogues d = compare_with_postfix(dns, main_cf, access, dialogue, 18);
@@ -233,6 +253,13 @@ TEST_CASE("block lists, allow lists and DNS server checks answer as Postfix 3.7 
   CHECK(reply_to(r, "RCPT TO:<x@backup2.test>").starts_with("554 "));
   CHECK(reply_to(r, "RCPT TO:<x@primary.test>").starts_with("554 "));
   CHECK(reply_to(r, "RCPT TO:<x@clientmx.example>").find("client address") != std::string::npos);
+  CHECK(reply_to(r, "RCPT TO:<x@dnswltemp.example>") ==
+        "450 4.7.1 <127.0.0.1>: Client host rejected: Service unavailable");
+  CHECK(reply_to(r, "RCPT TO:<x@rhswl.example>").starts_with("250 "));
+  CHECK(reply_to(r, "RCPT TO:<x@sub.tempfail.test>").starts_with("450 4.4.4 "));
+  CHECK(reply_to(r, "RCPT TO:<x@helomx.example>").find("bad helo mx") != std::string::npos);
+  CHECK(reply_to(r, "RCPT TO:<x@senderns.example>").starts_with("250 "));
+  CHECK(reply_to(r, "RCPT TO:<x@revclienta.example>").find("reverse client") != std::string::npos);
 }
 
 TEST_CASE("unknown helo, sender and recipient domains answer as Postfix 3.7 does",

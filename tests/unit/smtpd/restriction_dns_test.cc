@@ -29,6 +29,25 @@ TEST_CASE("RHSBL query names take the domain of an address, never a literal or n
   CHECK_FALSE(smtpd::rhsbl_query_name("joe@", "rhs.example"));
 }
 
+TEST_CASE("block list answers match list=ADDR filters with Postfix's byte patterns",
+          "[smtpd][dns]") {
+  smtpd::RblRecord r;
+  r.found = true;
+  r.addresses = {"127.0.0.4"};
+  CHECK(smtpd::rbl_matches(r, ""));
+  CHECK(smtpd::rbl_matches(r, "127.0.0.4"));
+  CHECK_FALSE(smtpd::rbl_matches(r, "127.0.0.2"));
+  CHECK(smtpd::rbl_matches(r, "127.0.0.2,127.0.0.4"));
+  CHECK(smtpd::rbl_matches(r, "127.0.0.[2;4]"));
+  CHECK(smtpd::rbl_matches(r, "127.0.0.[2..11]"));
+  CHECK(smtpd::rbl_matches(r, "127.[0;1].0.[1..3;4]"));
+  CHECK_FALSE(smtpd::rbl_matches(r, "127.0.0.[5..11]"));
+  CHECK_FALSE(smtpd::rbl_matches(r, "127.0.0"));
+  CHECK_FALSE(smtpd::rbl_matches(r, "127.0.0.[4"));
+  r.found = false;
+  CHECK_FALSE(smtpd::rbl_matches(r, ""));
+}
+
 TEST_CASE("a client not listed in a block list passes reject_rbl_client",
           "[smtpd][dns][restrictions]") {
   rtest::Fixture f;
