@@ -65,6 +65,11 @@ MxAnswer query_mx(const std::string& domain) {
     if (ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), rdata + 2, name, sizeof name) < 0)
       continue;
     mx.host = strip_trailing_dot(name);
+    if (mx.preference == 0 && (mx.host.empty() || mx.host == ".")) {
+      out.status = DnsStatus::kNullMx;
+      out.records.clear();
+      return out;
+    }
     out.records.push_back(std::move(mx));
   }
   if (out.records.empty()) out.status = DnsStatus::kNoData;
@@ -185,6 +190,11 @@ Lookup lookup_destination(const Destination& dest, const Settings& settings,
   MxAnswer mx = resolver.mx(dest.host);
   if (mx.status == DnsStatus::kNoData) {
     if (auto f = add_host(dest.host, 0)) out.failure = std::move(f);
+    return out;
+  }
+  if (mx.status == DnsStatus::kNullMx) {
+    out.failure =
+        LookupFailure{false, "5.1.0", "Domain " + dest.host + " does not accept mail (nullMX)"};
     return out;
   }
   if (mx.status != DnsStatus::kOk) {

@@ -61,7 +61,8 @@ struct MxRecord {
   int preference = 0;
   std::string host;
 };
-enum class DnsStatus { kOk, kNoData, kNotFound, kTryAgain };
+// kNullMx: the domain says it takes no mail ("MX 0 .", RFC 7505).
+enum class DnsStatus { kOk, kNoData, kNotFound, kTryAgain, kNullMx };
 struct MxAnswer {
   DnsStatus status = DnsStatus::kOk;
   std::vector<MxRecord> records;

@@ -2,7 +2,8 @@
 // dns_fixture.h) that the chrooted agent reaches through
 // queue/etc/resolv.conf: the most preferred MX first whatever the order of
 // the answer, the next MX when the first refuses the connection, a lookup
-// that fails for now defers, a domain that does not exist bounces.
+// that fails for now defers, a domain that does not exist or has a null
+// MX bounces.
 #include <catch.hpp>
 #include <string>
 
@@ -24,7 +25,7 @@ TEST_CASE(
       {"fallback.test. MX 10 mx1.fallback.test.", "fallback.test. MX 20 mx2.fallback.test.",
        "mx1.fallback.test. A 127.0.0.2", "mx2.fallback.test. A 127.0.0.1",
        "best.test. MX 20 far.best.test.", "best.test. MX 5 near.best.test.",
-       "far.best.test. A 127.0.0.2", "near.best.test. A 127.0.0.1"},
+       "far.best.test. A 127.0.0.2", "near.best.test. A 127.0.0.1", "nullmx.test. MX 0 ."},
       {"tempfail.test."});
   if (dns.skipped()) return;
   INFO(dns.why());
@@ -39,12 +40,12 @@ TEST_CASE(
   pipeline_test::Pipeline pipeline(
       "transport_maps = inline:{ fallback.test=smtp:fallback.test:" + p +
       ", best.test=smtp:best.test:" + p + ", tempfail.test=smtp:tempfail.test:" + p +
-      ", nxdomain.test=smtp:nxdomain.test:" + p + " }\n");
+      ", nxdomain.test=smtp:nxdomain.test:" + p + ", nullmx.test=smtp:nullmx.test:" + p + " }\n");
   dns.install(pipeline.instance().dir().file("queue"));
   REQUIRE(pipeline.start().exit_status == 0);
   REQUIRE(pipeline
               .sendmail({"-f", "root", "a@fallback.test", "b@best.test", "c@tempfail.test",
-                         "d@nxdomain.test"},
+                         "d@nxdomain.test", "e@nullmx.test"},
                         "Subject: mx routing\n\nbody\n")
               .exit_status == 0);
 
@@ -57,7 +58,7 @@ TEST_CASE(
   bool done = master_test::eventually(
       [&] {
         std::string log = smtp_log();
-        return count_of(log, "status=") >= 4;
+        return count_of(log, "status=") >= 5;
       },
       std::chrono::seconds(30));
   std::string log = smtp_log();
@@ -77,5 +78,10 @@ TEST_CASE(
   REQUIRE(nx.size() == 1);
   CHECK(nx[0].find("status=bounced (Host or domain name not found. Name service error for "
                    "name=nxdomain.test type=MX: Host not found)") != std::string::npos);
+  // A null MX: the domain takes no mail, a permanent failure (Postfix 3.7's words).
+  auto nullmx = smtp_test::log_lines(log, "to=<e@nullmx.test>");
+  REQUIRE(nullmx.size() == 1);
+  CHECK(nullmx[0].find("dsn=5.1.0, status=bounced (Domain nullmx.test does not accept mail "
+                       "(nullMX))") != std::string::npos);
   CHECK(master_test::eventually([&] { return sink.dumps().size() == 2; }));
 }
