@@ -323,17 +323,18 @@ CheckStatus RestrictionEngine::generic_checks(CheckContext& c, const Restriction
         status = reject(c, ErrorClass::kPolicy, codes_.plaintext, "4.7.1",
                         "Session encryption is required");
     } else if (is(name, "reject_unknown_client_hostname") || is(name, "reject_unknown_client")) {
-      // A lookup that failed for now is never a permanent reject.
-      if (s.client.name_status != PeerStatus::kOk)
+      // A lookup that failed for now is never a permanent reject. (The name
+      // decides, the status only the code: XCLIENT may set a name.)
+      if (is(s.client.name, "unknown"))
         status =
             reject(c, ErrorClass::kPolicy,
                    s.client.name_status == PeerStatus::kTemp ? 450 : codes_.unk_client, "4.7.25",
                    "Client host rejected: cannot find your hostname, [" + s.client.addr + "]");
     } else if (is(name, "reject_unknown_reverse_client_hostname")) {
-      if (s.client.reverse_name_status != PeerStatus::kOk)
+      if (is(s.client.reverse_name, "unknown"))
         status = reject(
             c, ErrorClass::kPolicy,
-            s.client.reverse_name_status == PeerStatus::kPerm ? codes_.unk_client : 450, "4.7.1",
+            s.client.reverse_name_status == PeerStatus::kTemp ? 450 : codes_.unk_client, "4.7.1",
             "Client host rejected: cannot find your reverse hostname, [" + s.client.addr + "]");
     } else if (is(name, "permit_inet_interfaces")) {
       status = permit_inet_interfaces(c);
