@@ -90,6 +90,7 @@ bool Engine::greet() {
   if (svc_.stand_alone) {
     // Postfix's name for the local user on stdin, in logs and Received:.
     session_.client.name = session_.client.reverse_name = "localhost";
+    session_.client.name_status = session_.client.reverse_name_status = PeerStatus::kOk;
     session_.client.addr = "127.0.0.1";
   } else {
     lookup_client(stream_.fd(), set_.peername_lookup, session_.client);

@@ -28,11 +28,23 @@ Engine::Result Engine::xclient(const std::string& args) {
   }
   auto or_unknown = [](const std::string& v) { return v.empty() ? std::string("unknown") : v; };
   ClientInfo& c = session_.client;
+  // A name given is as good as one looked up; "[UNAVAILABLE]" (and here
+  // also "[TEMPUNAVAIL]") is a name that is not there.
+  auto status_of = [](const std::string& v) {
+    return v.empty() ? PeerStatus::kPerm : PeerStatus::kOk;
+  };
   if (a->name) {
     c.name = or_unknown(*a->name);
-    if (!a->reverse_name) c.reverse_name = c.name;
+    c.name_status = status_of(*a->name);
+    if (!a->reverse_name) {
+      c.reverse_name = c.name;
+      c.reverse_name_status = c.name_status;
+    }
   }
-  if (a->reverse_name) c.reverse_name = or_unknown(*a->reverse_name);
+  if (a->reverse_name) {
+    c.reverse_name = or_unknown(*a->reverse_name);
+    c.reverse_name_status = status_of(*a->reverse_name);
+  }
   if (a->addr) c.addr = or_unknown(*a->addr);
   if (a->port) c.port = or_unknown(*a->port);
   if (a->destaddr) c.server_addr = or_unknown(*a->destaddr);
