@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/smtp-ingest.sh: mail received over SMTP, Postern's smtpd beside Postfix's.
 #   sudo bench/smtp-ingest.sh [OURS_BUILD_DIR [COUNT [REPS]]]
+#   (DESTS="local" SESSIONS="10" in the environment run one case only)
 # Each system runs an instance of its own in a temp dir: the default
 # master.cf with its smtp line bound to 127.0.0.1:PORT (chroot as shipped),
 # mailboxes in the temp dir. Debian's /usr/sbin/smtp-source sends COUNT
@@ -129,8 +130,8 @@ setup ours
 setup theirs
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $count messages of $size bytes, $reps runs each"
 printf '%-8s %4s %11s %11s %11s %11s %7s\n' dest sess "ours-ingest" "ours-all" "pfx-ingest" "pfx-all" ratio
-for dest in discard local; do
-  for sessions in 1 10 50; do
+for dest in ${DESTS:-discard local}; do
+  for sessions in ${SESSIONS:-1 10 50}; do
     oi=() oa=() ti=() ta=()
     for ((r = 1; r <= reps; r++)); do
       # Alternate who goes first, so neither always meets the same load.

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "libutil/log.h"
+
 namespace mail {
 namespace {
 
@@ -47,16 +49,20 @@ std::string format_delays(const DeliveryTimes& t) {
   // Each stage from its own two instants, as Postfix does; a stage that
   // did not happen (connected == 0) counts as taking no time.
   double connected = t.connected > 0 ? t.connected : t.agent_start;
-  return "delay=" + format_delay(t.done - t.arrival) + ", delays=" +
-         format_delay(t.active - t.arrival) + "/" + format_delay(t.agent_start - t.active) + "/" +
-         format_delay(connected - t.agent_start) + "/" + format_delay(t.done - connected);
+  return "delay=" + format_delay(t.done - t.arrival) +
+         ", delays=" + format_delay(t.active - t.arrival) + "/" +
+         format_delay(t.agent_start - t.active) + "/" + format_delay(connected - t.agent_start) +
+         "/" + format_delay(t.done - connected);
 }
 
 std::string_view delivery_status_name(DeliveryStatus status) {
   switch (status) {
-    case DeliveryStatus::kSent: return "sent";
-    case DeliveryStatus::kBounced: return "bounced";
-    case DeliveryStatus::kDeferred: break;
+    case DeliveryStatus::kSent:
+      return "sent";
+    case DeliveryStatus::kBounced:
+      return "bounced";
+    case DeliveryStatus::kDeferred:
+      break;
   }
   return "deferred";
 }
@@ -70,7 +76,8 @@ std::string format_delivery_log(std::string_view queue_id, std::string_view to,
   line += ">, ";
   // Postfix leaves orig_to out when it equals to, ignoring case.
   std::string to_s(to), orig_s(orig_to);
-  if (!orig_to.empty() && (to.size() != orig_to.size() || ::strcasecmp(to_s.c_str(), orig_s.c_str()) != 0)) {
+  if (!orig_to.empty() &&
+      (to.size() != orig_to.size() || ::strcasecmp(to_s.c_str(), orig_s.c_str()) != 0)) {
     line += "orig_to=<";
     line += orig_to;
     line += ">, ";
@@ -93,6 +100,16 @@ double now_seconds() {
   timeval tv{};
   ::gettimeofday(&tv, nullptr);
   return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
+void log_delivery(const DeliveryRequest& request, std::string_view to, std::string_view orig_to,
+                  std::string_view relay, double agent_start, const RecipientResult& result) {
+  DeliveryTimes t;
+  t.arrival = request.arrival_time;
+  t.active = request.active_time;
+  t.agent_start = t.connected = agent_start;
+  t.done = now_seconds();
+  util::msg_info(format_delivery_log(request.queue_id, to, orig_to, relay, t, result));
 }
 
 }  // namespace mail

@@ -41,4 +41,9 @@ std::string format_delivery_log(std::string_view queue_id, std::string_view to,
 // Wall clock with microseconds, as the times above use.
 double now_seconds();
 
+// Log one recipient's result for an agent that has no connection phase
+// (local, pipe, virtual): the times run from `agent_start` to now.
+void log_delivery(const DeliveryRequest& request, std::string_view to, std::string_view orig_to,
+                  std::string_view relay, double agent_start, const RecipientResult& result);
+
 }  // namespace mail

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -70,17 +71,42 @@ void FileLock::release() {
   if (fd_ >= 0) unlock(std::exchange(fd_, -1), style_);
 }
 
+namespace {
+
+// Pauses between lock attempts: short at first (a mailbox is usually held
+// for the few milliseconds of one write and fsync), doubling up to
+// wait.delay; the total stays within wait.wait. false: give up now.
+class Backoff {
+ public:
+  explicit Backoff(const LockWait& wait)
+      : deadline_(Clock::now() + wait.wait),
+        max_(wait.delay),
+        pause_(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(5), wait.delay)) {}
+  bool pause() {
+    if (Clock::now() + pause_ > deadline_) return false;
+    std::this_thread::sleep_for(pause_);
+    pause_ = std::min(pause_ * 2, max_);
+    return true;
+  }
+
+ private:
+  Clock::time_point deadline_;
+  std::chrono::milliseconds max_;
+  std::chrono::milliseconds pause_;
+};
+
+}  // namespace
+
 Result<FileLock> FileLock::acquire(int fd, LockStyle style, LockMode mode, LockWait wait) {
-  auto deadline = Clock::now() + wait.wait;
+  Backoff backoff(wait);
   for (;;) {
     int err = try_lock(fd, style, mode);
     if (err == 0) return FileLock(fd, style);
-    if ((err != EAGAIN && err != EWOULDBLOCK) || Clock::now() + wait.delay > deadline) {
+    if ((err != EAGAIN && err != EWOULDBLOCK) || !backoff.pause()) {
       return fail_errno(std::string("unable to set ") +
                             (mode == LockMode::kExclusive ? "exclusive" : "shared") + " lock",
                         err);
     }
-    std::this_thread::sleep_for(wait.delay);
   }
 }
 
@@ -114,7 +140,7 @@ void DotLock::release() {
 Result<DotLock> DotLock::acquire(const std::string& path, LockWait wait,
                                  std::chrono::seconds stale_after) {
   std::string lock_path = path + ".lock";
-  auto deadline = Clock::now() + wait.wait;
+  Backoff backoff(wait);
   for (;;) {
     int fd = os::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd >= 0) {
@@ -126,12 +152,11 @@ Result<DotLock> DotLock::acquire(const std::string& path, LockWait wait,
     // Someone holds it; break it if nobody touched it for stale_after (a
     // crashed delivery agent must not block the mailbox forever).
     struct stat st {};
-    if (::stat(lock_path.c_str(), &st) == 0 && std::time(nullptr) > st.st_mtime + stale_after.count()) {
+    if (::stat(lock_path.c_str(), &st) == 0 &&
+        std::time(nullptr) > st.st_mtime + stale_after.count()) {
       if (os::unlink(lock_path.c_str()) == 0) continue;
     }
-    if (Clock::now() + wait.delay > deadline)
-      return fail_errno("unable to create lock file " + lock_path, EEXIST);
-    std::this_thread::sleep_for(wait.delay);
+    if (!backoff.pause()) return fail_errno("unable to create lock file " + lock_path, EEXIST);
   }
 }
 

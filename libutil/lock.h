@@ -23,7 +23,7 @@ enum class LockMode { kShared, kExclusive };
 // deliver_lock_delay; wait = 0 means "try once".
 struct LockWait {
   std::chrono::milliseconds wait{0};    // give up after this long
-  std::chrono::milliseconds delay{100}; // between attempts
+  std::chrono::milliseconds delay{100}; // the longest pause between attempts (shorter first)
 };
 
 class FileLock {

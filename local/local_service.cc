@@ -88,12 +88,7 @@ class LocalService {
 
   void log(const mail::DeliveryRequest& request, double agent_start, std::string_view to,
            std::string_view orig_to, const mail::RecipientResult& result) const {
-    mail::DeliveryTimes t;
-    t.arrival = request.arrival_time;
-    t.active = request.active_time;
-    t.agent_start = t.connected = agent_start;
-    t.done = mail::now_seconds();
-    util::msg_info(mail::format_delivery_log(request.queue_id, to, orig_to, "local", t, result));
+    mail::log_delivery(request, to, orig_to, "local", agent_start, result);
   }
 
   Outcome perform(const Delivery& d) {

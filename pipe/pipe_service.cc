@@ -75,13 +75,7 @@ class PipeAgent {
                            : o.status == mail::DeliveryStatus::kDeferred ? "delayed"
                                                                          : "failed";
       auto r = result_for(rcpt, o.status, o.dsn, action, o.text);
-      mail::DeliveryTimes t;
-      t.arrival = request.arrival_time;
-      t.active = request.active_time;
-      t.agent_start = t.connected = agent_start;
-      t.done = mail::now_seconds();
-      util::msg_info(mail::format_delivery_log(request.queue_id, rcpt.address, rcpt.orig_rcpt,
-                                               s_.service, t, r));
+      mail::log_delivery(request, rcpt.address, rcpt.orig_rcpt, s_.service, agent_start, r);
       reply.results.push_back(std::move(r));
     }
     return reply;

@@ -88,13 +88,7 @@ class VirtualAgent {
                  : o.status == mail::DeliveryStatus::kDeferred ? "delayed"
                                                                : "failed";
       r.text = o.text;
-      mail::DeliveryTimes t;
-      t.arrival = request.arrival_time;
-      t.active = request.active_time;
-      t.agent_start = t.connected = agent_start;
-      t.done = mail::now_seconds();
-      util::msg_info(mail::format_delivery_log(request.queue_id, rcpt.address, rcpt.orig_rcpt,
-                                               "virtual", t, r));
+      mail::log_delivery(request, rcpt.address, rcpt.orig_rcpt, "virtual", agent_start, r);
       reply.results.push_back(std::move(r));
     }
     return reply;

@@ -42,11 +42,7 @@ Dialogues compare_with_postfix(const dns_test::DnsServer& dns, const std::string
   REQUIRE(oracle.ok());
 
   smtpd_test::SmtpdInstance ours;
-  std::string access = ours.instance().dir().write("access", access_text);
-  REQUIRE(test::run({test::command("postmap"), "-c", ours.instance().path(), "hash:" + access})
-              .exit_status == 0);
-  ours.instance().dir().write("main.cf", ours.instance().dir().read("main.cf") +
-                                             smtpd_test::with_access_path(restrictions, access));
+  smtpd_test::add_oracle_config(ours, restrictions, access_text);
   dns.install(ours.instance().dir().file("queue"));
   REQUIRE(ours.start().exit_status == 0);
   // start() made sure our smtpd answers with a session of its own: compare

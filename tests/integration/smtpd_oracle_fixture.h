@@ -16,6 +16,7 @@
 #include <string>
 
 #include "tests/integration/master_fixture.h"
+#include "tests/integration/smtpd_fixture.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -25,6 +26,17 @@ namespace smtpd_test {
 inline std::string with_access_path(std::string text, const std::string& path) {
   if (auto at = text.find("ACCESS"); at != std::string::npos) text.replace(at, 6, path);
   return text;
+}
+
+// Our side of a comparison with the oracle: the same main.cf lines, with
+// ACCESS standing for a table our postmap builds from `access_text`.
+inline void add_oracle_config(SmtpdInstance& ours, const std::string& main_cf,
+                              const std::string& access_text) {
+  std::string access = ours.instance().dir().write("access", access_text);
+  REQUIRE(test::run({test::command("postmap"), "-c", ours.instance().path(), "hash:" + access})
+              .exit_status == 0);
+  ours.instance().dir().write(
+      "main.cf", ours.instance().dir().read("main.cf") + with_access_path(main_cf, access));
 }
 
 class PostfixOracle {

@@ -46,11 +46,6 @@ const char* kAccess =
     "dip.example DEFER_IF_PERMIT\n"
     "w.example WARN look at this\n";
 
-std::string with_access(std::string s, const std::string& access_path) {
-  if (auto at = s.find("ACCESS"); at != std::string::npos) s.replace(at, 6, access_path);
-  return s;
-}
-
 const std::vector<std::string> kDialogue = {
     "EHLO localhost",
     "MAIL FROM:<sender@example.org>",
@@ -85,11 +80,7 @@ void compare_with_postfix(const std::string& restrictions, const std::string& ac
   REQUIRE(oracle.ok());
 
   smtpd_test::SmtpdInstance ours;
-  std::string access = ours.instance().dir().write("access", access_text);
-  REQUIRE(test::run({test::command("postmap"), "-c", ours.instance().path(), "hash:" + access})
-              .exit_status == 0);
-  ours.instance().dir().write(
-      "main.cf", ours.instance().dir().read("main.cf") + with_access(restrictions, access));
+  smtpd_test::add_oracle_config(ours, restrictions, access_text);
   REQUIRE(ours.start().exit_status == 0);
 
   std::vector<std::string> theirs_replies = run_dialogue(oracle.port(), dialogue);

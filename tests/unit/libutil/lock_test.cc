@@ -9,7 +9,9 @@
 #include <catch.hpp>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "tests/support/temp_dir.h"
 
@@ -41,14 +43,17 @@ TEST_CASE("an fcntl lock excludes another process until it is released", "[lock]
   test::TempDir dir;
   std::string path = dir.file("mbox");
   util::Fd fd = open_rw(path);
-  auto lock = util::FileLock::acquire(fd.get(), util::LockStyle::kFcntl, util::LockMode::kExclusive);
+  auto lock =
+      util::FileLock::acquire(fd.get(), util::LockStyle::kFcntl, util::LockMode::kExclusive);
   REQUIRE(lock);
   auto other_can_lock = [&] {
     util::Fd mine(::open(path.c_str(), O_RDWR));
-    auto l = util::FileLock::acquire(mine.get(), util::LockStyle::kFcntl,
-                                     util::LockMode::kExclusive);
+    auto l =
+        util::FileLock::acquire(mine.get(), util::LockStyle::kFcntl, util::LockMode::kExclusive);
     if (l) return 0;
-    return l.error().message == "unable to set exclusive lock: Resource temporarily unavailable" ? 1 : 2;
+    return l.error().message == "unable to set exclusive lock: Resource temporarily unavailable"
+               ? 1
+               : 2;
   };
   auto other_sees_lock = [&] {
     util::Fd mine(::open(path.c_str(), O_RDWR));
@@ -66,7 +71,8 @@ TEST_CASE("a flock lock excludes a second open of the same file", "[lock]") {
   test::TempDir dir;
   util::Fd a = open_rw(dir.file("f"));
   util::Fd b = open_rw(dir.file("f"));
-  auto first = util::FileLock::acquire(a.get(), util::LockStyle::kFlock, util::LockMode::kExclusive);
+  auto first =
+      util::FileLock::acquire(a.get(), util::LockStyle::kFlock, util::LockMode::kExclusive);
   REQUIRE(first);
   auto start = std::chrono::steady_clock::now();
   auto second = util::FileLock::acquire(b.get(), util::LockStyle::kFlock,
@@ -102,6 +108,23 @@ TEST_CASE("a dot-lock excludes a second locker and disappears when released", "[
   REQUIRE(util::DotLock::acquire(mailbox, {}));
 }
 
+TEST_CASE("a dot-lock freed soon is taken soon, not after deliver_lock_delay", "[lock]") {
+  // Two deliveries to one mailbox: the second must not sleep a whole
+  // second when the first holds the lock for a few milliseconds.
+  test::TempDir dir;
+  std::string mailbox = dir.write("busy", "");
+  std::optional<util::DotLock> held(*util::DotLock::acquire(mailbox, {}));
+  auto start = std::chrono::steady_clock::now();
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(30ms);
+    held.reset();
+  });
+  auto lock = util::DotLock::acquire(mailbox, {std::chrono::seconds(19), std::chrono::seconds(1)});
+  releaser.join();
+  REQUIRE(lock);
+  CHECK(std::chrono::steady_clock::now() - start < 500ms);
+}
+
 TEST_CASE("a stale dot-lock is removed and a fresh one is respected", "[lock]") {
   test::TempDir dir;
   std::string mailbox = dir.write("user", "");
@@ -129,8 +152,9 @@ TEST_CASE("the pid lock file holds the pid in 32 columns and refuses a second ma
   int rc = in_child([&] {
     auto second = util::PidLockFile::acquire(path);
     if (second) return 0;
-    return second.error().message == "open lock file " + path +
-                                         ": unable to set exclusive lock: Resource temporarily unavailable"
+    return second.error().message ==
+                   "open lock file " + path +
+                       ": unable to set exclusive lock: Resource temporarily unavailable"
                ? 1
                : 2;
   });
