@@ -10,6 +10,7 @@
 #include <string>
 
 #include "libmail/daemon_options.h"
+#include "libmail/delivery_log.h"
 #include "libmail/single_server.h"
 #include "libutil/log.h"
 
@@ -85,18 +86,6 @@ util::Result<const AttrList*> bounded_list(const AttrList& attrs, std::string_vi
           util::ErrorKind::kMalformed,
           std::string(context) + ": attribute " + std::string(name) + ": element is not a list");
   return *list;
-}
-
-std::string_view status_word(DeliveryStatus status) {
-  switch (status) {
-    case DeliveryStatus::kSent:
-      return "sent";
-    case DeliveryStatus::kBounced:
-      return "bounced";
-    case DeliveryStatus::kDeferred:
-      break;
-  }
-  return "deferred";
 }
 
 }  // namespace
@@ -201,7 +190,7 @@ AttrList delivery_reply_attrs(const DeliveryReply& reply) {
   for (const RecipientResult& res : reply.results) {
     AttrList one;
     one.add("offset", std::int64_t{res.offset})
-        .add("status", std::string(status_word(res.status)))
+        .add("status", std::string(delivery_status_name(res.status)))
         .add("dsn", res.dsn)
         .add("action", res.action)
         .add("text", res.text)
