@@ -10,6 +10,7 @@
 #include <charconv>
 #include <random>
 
+#include "libmail/own_addresses.h"
 #include "libutil/strings.h"
 
 namespace smtp {
@@ -213,6 +214,26 @@ Lookup lookup_destination(const Destination& dest, const Settings& settings,
     if (auto f = add_host(r.host, r.preference)) {
       // One soft failure makes the whole lookup soft when nothing is found.
       if (!last || f->soft) last = std::move(f);
+    }
+  }
+  // An MX host that is this machine: only better MX hosts may take the mail
+  // (we are a backup); when none is left the mail would loop back to us.
+  auto self = std::find_if(out.targets.begin(), out.targets.end(), [&](const Target& t) {
+    const auto& own = settings.own_addresses;
+    return std::find(own.begin(), own.end(), mail::normalize_ip(t.address)) != own.end();
+  });
+  if (self != out.targets.end()) {
+    const int self_preference = self->preference;
+    const int best_found = out.targets.front().preference;
+    std::erase_if(out.targets, [&](const Target& t) { return t.preference >= self_preference; });
+    if (out.targets.empty()) {
+      // A better MX without an address: perhaps later (Postfix's 4.4.4).
+      if (mx.records.front().preference < best_found)
+        out.failure = LookupFailure{true, "4.4.4", "unable to find primary relay for " + dest.host};
+      else
+        out.failure =
+            LookupFailure{false, "5.4.6", "mail for " + dest.host + " loops back to myself"};
+      return out;
     }
   }
   if (out.targets.empty()) {

@@ -1,5 +1,6 @@
 #include "smtp/smtp_settings.h"
 
+#include "libmail/own_addresses.h"
 #include "libutil/strings.h"
 
 namespace smtp {
@@ -51,6 +52,7 @@ Settings load_settings(const conf::Config& config, Protocol protocol) {
   if (!s.dns_lookups) s.native_lookups = true;
   s.fallback_relay = config.get_list(p + "fallback_relay");
   s.mx_address_limit = config.get_int(p + "mx_address_limit");
+  s.own_addresses = mail::own_addresses(config);
   s.mx_session_limit = config.get_int(p + "mx_session_limit");
   s.line_length_limit = config.get_int(p + "line_length_limit");
   long limit = config.get_int("line_length_limit");

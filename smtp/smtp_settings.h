@@ -33,6 +33,9 @@ struct Settings {
   bool native_lookups = false;  // smtp_host_lookup has native
   std::vector<std::string> fallback_relay;
   long mx_address_limit = 5;
+  // inet_interfaces and proxy_interfaces, normalised: an MX host with one
+  // of these addresses is this machine (mail must not loop back to it).
+  std::vector<std::string> own_addresses;
   long mx_session_limit = 2;
   long line_length_limit = 998;
   long reply_line_limit = 2048;   // bound for one server reply line

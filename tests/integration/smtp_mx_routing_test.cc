@@ -3,7 +3,8 @@
 // queue/etc/resolv.conf: the most preferred MX first whatever the order of
 // the answer, the next MX when the first refuses the connection, a lookup
 // that fails for now defers, a domain that does not exist or has a null
-// MX bounces.
+// MX bounces, and an MX that is this instance is never used (a loop when
+// it is the best one).
 #include <catch.hpp>
 #include <string>
 
@@ -25,7 +26,11 @@ TEST_CASE(
       {"fallback.test. MX 10 mx1.fallback.test.", "fallback.test. MX 20 mx2.fallback.test.",
        "mx1.fallback.test. A 127.0.0.2", "mx2.fallback.test. A 127.0.0.1",
        "best.test. MX 20 far.best.test.", "best.test. MX 5 near.best.test.",
-       "far.best.test. A 127.0.0.2", "near.best.test. A 127.0.0.1", "nullmx.test. MX 0 ."},
+       "far.best.test. A 127.0.0.2", "near.best.test. A 127.0.0.1", "nullmx.test. MX 0 .",
+       // 127.0.0.5 is this instance (inet_interfaces below).
+       "loop.test. MX 10 self.loop.test.", "self.loop.test. A 127.0.0.5",
+       "backup.test. MX 10 primary.backup.test.", "backup.test. MX 20 self.loop.test.",
+       "primary.backup.test. A 127.0.0.1"},
       {"tempfail.test."});
   if (dns.skipped()) return;
   INFO(dns.why());
@@ -40,12 +45,14 @@ TEST_CASE(
   pipeline_test::Pipeline pipeline(
       "transport_maps = inline:{ fallback.test=smtp:fallback.test:" + p +
       ", best.test=smtp:best.test:" + p + ", tempfail.test=smtp:tempfail.test:" + p +
-      ", nxdomain.test=smtp:nxdomain.test:" + p + ", nullmx.test=smtp:nullmx.test:" + p + " }\n");
+      ", nxdomain.test=smtp:nxdomain.test:" + p + ", nullmx.test=smtp:nullmx.test:" + p +
+      ", loop.test=smtp:loop.test:" + p + ", backup.test=smtp:backup.test:" + p +
+      " }\ninet_interfaces = 127.0.0.5\n");
   dns.install(pipeline.instance().dir().file("queue"));
   REQUIRE(pipeline.start().exit_status == 0);
   REQUIRE(pipeline
               .sendmail({"-f", "root", "a@fallback.test", "b@best.test", "c@tempfail.test",
-                         "d@nxdomain.test", "e@nullmx.test"},
+                         "d@nxdomain.test", "e@nullmx.test", "f@loop.test", "g@backup.test"},
                         "Subject: mx routing\n\nbody\n")
               .exit_status == 0);
 
@@ -58,7 +65,7 @@ TEST_CASE(
   bool done = master_test::eventually(
       [&] {
         std::string log = smtp_log();
-        return count_of(log, "status=") >= 5;
+        return count_of(log, "status=") >= 7;
       },
       std::chrono::seconds(30));
   std::string log = smtp_log();
@@ -83,5 +90,11 @@ TEST_CASE(
   REQUIRE(nullmx.size() == 1);
   CHECK(nullmx[0].find("dsn=5.1.0, status=bounced (Domain nullmx.test does not accept mail "
                        "(nullMX))") != std::string::npos);
-  CHECK(master_test::eventually([&] { return sink.dumps().size() == 2; }));
+  // Our own MX: only better ones may take the mail, and none left is a loop.
+  auto loop = smtp_test::log_lines(log, "to=<f@loop.test>");
+  REQUIRE(loop.size() == 1);
+  CHECK(loop[0].find("dsn=5.4.6, status=bounced (mail for loop.test loops back to myself)") !=
+        std::string::npos);
+  CHECK(count_of(log, "to=<g@backup.test>, relay=primary.backup.test[127.0.0.1]:" + p) == 1);
+  CHECK(master_test::eventually([&] { return sink.dumps().size() == 3; }));
 }

@@ -113,6 +113,41 @@ TEST_CASE("MX hosts are tried in preference order with their addresses", "[smtp]
   CHECK(look.targets.size() == 2);
 }
 
+TEST_CASE("an MX host that is this machine: only better MX hosts, or a loop", "[smtp]") {
+  auto s = smtp_settings();
+  s.own_addresses = {"192.0.2.9"};
+  auto r =
+      fake({{"backup.example", {DnsStatus::kOk, {{10, "primary.example"}, {20, "me.example"}}}},
+            {"ours.example", {DnsStatus::kOk, {{10, "me.example"}, {20, "other.example"}}}},
+            {"lost.example", {DnsStatus::kOk, {{5, "gone.example"}, {10, "me.example"}}}}},
+           {{"primary.example", {DnsStatus::kOk, {{AF_INET, "192.0.2.1"}}}},
+            {"other.example", {DnsStatus::kOk, {{AF_INET, "192.0.2.2"}}}},
+            {"me.example", {DnsStatus::kOk, {{AF_INET, "192.0.2.9"}}}},
+            {"192.0.2.9", {DnsStatus::kOk, {{AF_INET, "192.0.2.9"}}}}});
+  // We are the backup: the primary only, never ourselves.
+  auto look = smtp::lookup_destination(*smtp::parse_next_hop("backup.example", s), s, r);
+  REQUIRE_FALSE(look.failure);
+  REQUIRE(look.targets.size() == 1);
+  CHECK(look.targets[0].hostname == "primary.example");
+  // We are the best MX: the mail would come back here (Postfix's 5.4.6).
+  look = smtp::lookup_destination(*smtp::parse_next_hop("ours.example", s), s, r);
+  CHECK(look.targets.empty());
+  REQUIRE(look.failure);
+  CHECK_FALSE(look.failure->soft);
+  CHECK(look.failure->dsn == "5.4.6");
+  CHECK(look.failure->text == "mail for ours.example loops back to myself");
+  // A better MX without an address: maybe later (4.4.4).
+  look = smtp::lookup_destination(*smtp::parse_next_hop("lost.example", s), s, r);
+  REQUIRE(look.failure);
+  CHECK(look.failure->soft);
+  CHECK(look.failure->dsn == "4.4.4");
+  CHECK(look.failure->text == "unable to find primary relay for lost.example");
+  // [host] next hops are not MX routing: a content filter on our own address.
+  look = smtp::lookup_destination(*smtp::parse_next_hop("[192.0.2.9]:10025", s), s, r);
+  CHECK_FALSE(look.failure);
+  CHECK(look.targets.size() == 1);
+}
+
 TEST_CASE("a domain without MX records is its own mail host; [host] skips MX", "[smtp]") {
   auto s = smtp_settings();
   auto r = fake({{"nomx.example", {DnsStatus::kNoData, {}}},
