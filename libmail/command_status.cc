@@ -20,9 +20,9 @@ constexpr SysExit kSysExits[] = {
     {78, "5.3.5", "local configuration error"},
 };
 
-CommandStatus failed(std::string dsn, std::string text) {
-  return {dsn[0] == '4' ? DeliveryStatus::kDeferred : DeliveryStatus::kBounced, std::move(dsn),
-          std::move(text)};
+DeliveryOutcome failed(std::string dsn, std::string text) {
+  return dsn[0] == '4' ? deferred(std::move(dsn), std::move(text))
+                       : bounced(std::move(dsn), std::move(text));
 }
 
 }  // namespace
@@ -34,7 +34,7 @@ std::string flatten_command_output(std::string output) {
   return output;
 }
 
-CommandStatus command_status(std::string_view command, const util::CommandResult& result) {
+DeliveryOutcome command_status(std::string_view command, const util::CommandResult& result) {
   std::string output = flatten_command_output(result.output);
   std::string suffix = output.empty() ? "" : ". Command output: " + output;
   std::string quoted = "\"" + std::string(command) + "\"";
@@ -43,7 +43,7 @@ CommandStatus command_status(std::string_view command, const util::CommandResult
     return failed("5.3.0", "Command died with signal " + std::to_string(result.status.signal()) +
                                ": " + quoted + suffix);
   int code = result.status.code();
-  if (code == 0) return {DeliveryStatus::kSent, "2.0.0", ""};
+  if (code == 0) return sent("");
   for (const auto& e : kSysExits)
     if (e.code == code) return failed(e.dsn, e.text + suffix);
   return failed("5.3.0",

@@ -11,18 +11,13 @@
 #include <string>
 #include <string_view>
 
-#include "libmail/delivery_request.h"
+#include "libmail/delivery_outcome.h"
 #include "libutil/child_process.h"
 
 namespace mail {
 
-struct CommandStatus {
-  DeliveryStatus status = DeliveryStatus::kDeferred;
-  std::string dsn;
-  std::string text;  // "" for success: the caller says what was delivered
-};
-
-CommandStatus command_status(std::string_view command, const util::CommandResult& result);
+// The text is "" for success: the caller says what was delivered.
+DeliveryOutcome command_status(std::string_view command, const util::CommandResult& result);
 
 // Output on one line, as it goes into a reason.
 std::string flatten_command_output(std::string output);

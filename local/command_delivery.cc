@@ -2,16 +2,15 @@
 
 #include <unistd.h>
 
-
 #include "libmail/command_status.h"
 #include "libutil/child_process.h"
 
 namespace local {
 
 Outcome command_outcome(const std::string& command, const util::CommandResult& result) {
-  mail::CommandStatus st = mail::command_status(command, result);
+  Outcome st = mail::command_status(command, result);
   if (st.status == mail::DeliveryStatus::kSent) return sent("delivered to command: " + command);
-  return {st.status, st.dsn, st.text};
+  return st;
 }
 
 Outcome deliver_command(const Delivery& d, const std::string& command, uid_t uid, gid_t gid,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "libmail/delivery_outcome.h"
 #include "libmail/delivery_request.h"
 #include "libmail/local_copy.h"
 #include "libmail/local_expand.h"
@@ -16,21 +17,10 @@
 
 namespace local {
 
-struct Outcome {
-  mail::DeliveryStatus status = mail::DeliveryStatus::kDeferred;
-  std::string dsn;
-  std::string text;
-};
-
-inline Outcome sent(std::string text) {
-  return {mail::DeliveryStatus::kSent, "2.0.0", std::move(text)};
-}
-inline Outcome deferred(std::string dsn, std::string text) {
-  return {mail::DeliveryStatus::kDeferred, std::move(dsn), std::move(text)};
-}
-inline Outcome bounced(std::string dsn, std::string text) {
-  return {mail::DeliveryStatus::kBounced, std::move(dsn), std::move(text)};
-}
+using Outcome = mail::DeliveryOutcome;
+using mail::bounced;
+using mail::deferred;
+using mail::sent;
 
 struct Delivery {
   const mail::DeliveryRequest& request;

@@ -130,15 +130,7 @@ class LocalService {
                                           const std::vector<std::string>& lines, double agent_start,
                                           mail::Daemon& daemon) {
     mail::RecipientResult result;
-    result.offset = rcpt.offset;
-    auto finish = [&](const Outcome& o) {
-      result.status = o.status;
-      result.dsn = o.dsn;
-      result.text = o.text;
-      result.action = o.status == mail::DeliveryStatus::kSent      ? "delivered"
-                      : o.status == mail::DeliveryStatus::kBounced ? "failed"
-                                                                   : "delayed";
-    };
+    auto finish = [&](const Outcome& o) { result = mail::recipient_result(rcpt, o); };
 
     // Delivered-To: for this very recipient means we have seen it before.
     if (mail::has_delivered_to(lines, rcpt.address)) {

@@ -12,11 +12,6 @@ namespace local {
 namespace {
 
 // A full mailbox or over-quota user bounces; everything else waits.
-Outcome write_failure(const util::Error& e, std::string prefix) {
-  std::string text = std::move(prefix) + e.message;
-  if (e.sys_errno == EFBIG || e.sys_errno == EDQUOT) return bounced("5.2.2", text);
-  return deferred("4.2.0", text);
-}
 
 }  // namespace
 
@@ -46,7 +41,7 @@ Outcome deliver_mailbox(const Delivery& d, const conf::Config& config) {
 
   if (maildir) {
     auto done = mail::deliver_maildir(path, d.copy(mail::maildir_copy_flags()), user.uid, user.gid);
-    if (!done) return write_failure(done.error(), "");
+    if (!done) return mail::mailbox_write_failure(done.error(), "");
     return sent("delivered to maildir");
   }
   mail::MboxOptions options;
@@ -54,8 +49,8 @@ Outcome deliver_mailbox(const Delivery& d, const conf::Config& config) {
   options.group = user.gid;
   auto done = mail::append_mbox(path, d.copy(mail::mbox_copy_flags()), d.settings.locking, options);
   if (!done)
-    return write_failure(done.error(),
-                         "cannot update mailbox " + path + " for user " + user.name + ". ");
+    return mail::mailbox_write_failure(
+        done.error(), "cannot update mailbox " + path + " for user " + user.name + ". ");
   return sent("delivered to mailbox");
 }
 
@@ -68,7 +63,7 @@ Outcome deliver_file(const Delivery& d) {
   flags.delivered = d.settings.prepend_delivered_file;
   if (path.ends_with('/')) {
     auto done = mail::deliver_maildir(path, d.copy(flags), d.action.privs.uid, d.action.privs.gid);
-    if (!done) return write_failure(done.error(), "");
+    if (!done) return mail::mailbox_write_failure(done.error(), "");
     return sent("delivered to maildir: " + path);
   }
   mail::MboxOptions options;
@@ -77,7 +72,9 @@ Outcome deliver_file(const Delivery& d) {
   options.check_owner = false;  // any file the privileges may write
   options.dotlock_may_fail = true;
   auto done = mail::append_mbox(path, d.copy(flags), d.settings.locking, options);
-  if (!done) return write_failure(done.error(), "cannot append message to file " + path + ": ");
+  if (!done)
+    return mail::mailbox_write_failure(done.error(),
+                                       "cannot append message to file " + path + ": ");
   return sent("delivered to file: " + path);
 }
 

@@ -8,6 +8,7 @@
 #include "libmail/command_status.h"
 #include "libmail/daemon_options.h"
 #include "libmail/delivery_log.h"
+#include "libmail/delivery_outcome.h"
 #include "libmail/local_copy.h"
 #include "libmail/queue_file.h"
 #include "libutil/child_process.h"
@@ -50,16 +51,8 @@ PipeSettings load_settings(const mail::Daemon& daemon) {
   return s;
 }
 
-mail::RecipientResult result_for(const mail::DeliveryRecipient& rcpt, mail::DeliveryStatus status,
-                                 std::string dsn, std::string action, std::string text) {
-  mail::RecipientResult r;
-  r.offset = rcpt.offset;
-  r.status = status;
-  r.dsn = std::move(dsn);
-  r.action = std::move(action);
-  r.text = std::move(text);
-  return r;
-}
+using Outcome = mail::DeliveryOutcome;
+using mail::deferred;
 
 class PipeAgent {
  public:
@@ -70,11 +63,8 @@ class PipeAgent {
     Outcome o = attempt(request);
     mail::DeliveryReply reply;
     for (const auto& rcpt : request.recipients) {
-      std::string action = o.status == mail::DeliveryStatus::kSent
-                               ? (s_.attr.flags.final_delivery ? "delivered" : "relayed")
-                           : o.status == mail::DeliveryStatus::kDeferred ? "delayed"
-                                                                         : "failed";
-      auto r = result_for(rcpt, o.status, o.dsn, action, o.text);
+      auto r =
+          mail::recipient_result(rcpt, o, s_.attr.flags.final_delivery ? "delivered" : "relayed");
       mail::log_delivery(request, rcpt.address, rcpt.orig_rcpt, s_.service, agent_start, r);
       reply.results.push_back(std::move(r));
     }
@@ -82,15 +72,6 @@ class PipeAgent {
   }
 
  private:
-  struct Outcome {
-    mail::DeliveryStatus status = mail::DeliveryStatus::kDeferred;
-    std::string dsn;
-    std::string text;
-  };
-  static Outcome deferred(std::string dsn, std::string text) {
-    return {mail::DeliveryStatus::kDeferred, std::move(dsn), std::move(text)};
-  }
-
   Outcome attempt(const mail::DeliveryRequest& request) {
     const PipeFlags& f = s_.attr.flags;
     if ((f.delivered_to || f.original_to) && request.recipients.size() > 1) {
@@ -99,7 +80,7 @@ class PipeAgent {
       return deferred("4.3.5", "mail system configuration error");
     }
     if (s_.attr.size_limit > 0 && request.data_size > s_.attr.size_limit)
-      return {mail::DeliveryStatus::kBounced, "5.2.3", "message file too big"};
+      return mail::bounced("5.2.3", "message file too big");
     std::string path = request.queue_name + "/" + request.queue_id;
     auto file = mail::read_queue_file(path);
     if (!file) {
@@ -127,12 +108,12 @@ class PipeAgent {
       util::msg_warn("command " + argv->front() + ": " + result.error().message);
       return deferred("4.3.0", "mail system configuration error");
     }
-    mail::CommandStatus st = mail::command_status(argv->front(), *result);
-    if (st.status != mail::DeliveryStatus::kSent) return {st.status, st.dsn, st.text};
+    Outcome st = mail::command_status(argv->front(), *result);
+    if (st.status != mail::DeliveryStatus::kSent) return st;
     std::string output = mail::flatten_command_output(result->output);
     std::string text = "delivered via " + s_.service + " service";
     if (!output.empty()) text += " (" + output.substr(0, 100) + ")";
-    return {mail::DeliveryStatus::kSent, "2.0.0", text};
+    return mail::sent(text);
   }
 
   PipeSettings s_;

@@ -11,6 +11,7 @@
 #include "libmail/cleanup_addr_map.h"
 #include "libmail/daemon_options.h"
 #include "libmail/delivery_log.h"
+#include "libmail/delivery_outcome.h"
 #include "libmail/local_copy.h"
 #include "libmail/maildir_file.h"
 #include "libmail/mbox_file.h"
@@ -23,26 +24,12 @@
 namespace virtual_agent {
 namespace {
 
-struct Outcome {
-  mail::DeliveryStatus status = mail::DeliveryStatus::kDeferred;
-  std::string dsn;
-  std::string text;
-};
-Outcome sent(std::string text) { return {mail::DeliveryStatus::kSent, "2.0.0", std::move(text)}; }
-Outcome deferred(std::string dsn, std::string text) {
-  return {mail::DeliveryStatus::kDeferred, std::move(dsn), std::move(text)};
-}
-Outcome bounced(std::string dsn, std::string text) {
-  return {mail::DeliveryStatus::kBounced, std::move(dsn), std::move(text)};
-}
-Outcome configuration_error() { return deferred("4.3.5", "mail system configuration error"); }
+using Outcome = mail::DeliveryOutcome;
+using mail::bounced;
+using mail::deferred;
+using mail::sent;
 
-// A full mailbox or quota bounces; anything else is worth another try.
-Outcome write_failure(const util::Error& e, const std::string& what) {
-  int err = e.sys_errno;
-  if (err == EFBIG || err == EDQUOT) return bounced("5.2.2", what + e.message);
-  return deferred("4.2.0", what + e.message);
-}
+Outcome configuration_error() { return deferred("4.3.5", "mail system configuration error"); }
 
 mail::DictList open_tables(const conf::Config& config, const std::string& parameter) {
   mail::DictList tables;
@@ -80,14 +67,7 @@ class VirtualAgent {
     for (const auto& rcpt : request.recipients) {
       Outcome o = file ? deliver_one(request, rcpt, lines, start)
                        : deferred("4.3.0", "error reading queue file: " + file.error().message);
-      mail::RecipientResult r;
-      r.offset = rcpt.offset;
-      r.status = o.status;
-      r.dsn = o.dsn;
-      r.action = o.status == mail::DeliveryStatus::kSent       ? "delivered"
-                 : o.status == mail::DeliveryStatus::kDeferred ? "delayed"
-                                                               : "failed";
-      r.text = o.text;
+      mail::RecipientResult r = mail::recipient_result(rcpt, o);
       mail::log_delivery(request, rcpt.address, rcpt.orig_rcpt, "virtual", agent_start, r);
       reply.results.push_back(std::move(r));
     }
@@ -152,7 +132,7 @@ class VirtualAgent {
     if (!as_user) return deferred("4.3.0", "cannot set privileges: " + as_user.error().message);
     if (maildir) {
       auto done = mail::deliver_maildir(path, copy, *uid, *gid);
-      if (!done) return write_failure(done.error(), "maildir delivery failed: ");
+      if (!done) return mail::mailbox_write_failure(done.error(), "maildir delivery failed: ");
       return sent("delivered to maildir");
     }
     struct stat st {};
@@ -165,7 +145,8 @@ class VirtualAgent {
     options.owner = *uid;
     options.group = *gid;
     auto done = mail::append_mbox(path, copy, locking_, options);
-    if (!done) return write_failure(done.error(), "cannot update mailbox " + path + ". ");
+    if (!done)
+      return mail::mailbox_write_failure(done.error(), "cannot update mailbox " + path + ". ");
     return sent("delivered to mailbox");
   }
 
